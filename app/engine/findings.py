@@ -1,0 +1,153 @@
+"""The catalogue of finding codes: severity, plain advice for the interviewer, precise action for IT.
+
+Texts are templates formatted with facts about the run: `{targets}` (the affected targets),
+`{hosts}`, `{domains}`, `{ports}`, `{turn_ranges}`, `{platform}`, `{support}`, and any string
+evidence the checks put in `details` (e.g. `{issuer}`). Unknown fields render as "(unknown)".
+The table in docs/findings.md is generated from this module and checked by a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.engine.model import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    """A finding code's fixed texts."""
+
+    code: str
+    severity: Severity
+    title: str
+    advice: str
+    it_action: str
+
+
+_SPECS = [
+    # ---- network basics
+    FindingSpec("offline", E, "No internet connection",
+        "This computer cannot reach the internet. Check the cable or Wi-Fi, then run the check again.",
+        "The machine has no working route to the internet (DNS and every connection failed)."),
+    FindingSpec("dns_nxdomain", E, "The video service's names do not exist on this network",
+        "Your network's name lookup says {platform}'s servers do not exist. Ask your IT team to fix this.",
+        "The DNS resolver answers NXDOMAIN for {targets}. Allow resolution of {domains} on the resolver or DNS filter."),
+    FindingSpec("dns_sinkhole", E, "A DNS filter blocks the video service",
+        "A filter on your network hides {platform}'s servers. Ask your IT team to allow them.",
+        "The DNS resolver returns sinkhole addresses for {targets}. Allowlist {domains} in the DNS filter."),
+    FindingSpec("dns_failure", E, "Name lookups for the video service fail",
+        "Your network could not look up {platform}'s servers. Try another network, or ask your IT team.",
+        "DNS lookups fail (SERVFAIL, refused or no answer) for {targets}. Check the resolver and allow {domains}."),
+    FindingSpec("dns_slow", W, "Name lookups are very slow",
+        "Your network is slow to find {platform}'s servers; joining a call may take longer.",
+        "The DNS resolver took more than 1 s to answer for {targets}. Check the resolver's upstream and latency."),
+    FindingSpec("dns_unexpected_address", I, "A server name points outside the platform's published addresses",
+        "Some of {platform}'s servers resolve to unexpected addresses on your network.",
+        "{targets} resolve outside the platform's published ranges; check DNS rewriting or split-horizon DNS."),
+    # ---- web and signalling
+    FindingSpec("https_blocked", E, "The video service's web servers cannot be reached",
+        "Your network blocks {platform}'s web servers. Ask your IT team to allow them.",
+        "HTTPS (TCP 443) to {targets} fails. Allow outbound TCP 443 to {domains}."),
+    FindingSpec("tls_error", E, "Secure connections to the video service fail",
+        "Secure connections to {platform} fail on this computer. Ask your IT team.",
+        "The TLS handshake or certificate check fails for {targets}: {tls_reason}."),
+    FindingSpec("websocket_blocked", E, "The live call connection (WebSocket) is blocked",
+        "Your network blocks the live connection the video call needs. Ask your IT team to allow it.",
+        "Secure WebSocket upgrades to {targets} are refused or fail. Allow WebSocket (HTTP Upgrade) on TCP 443 to {domains} in the proxy/firewall."),
+    FindingSpec("websocket_cut", W, "The live call connection is cut after a few seconds",
+        "Your network cuts the live call connection; calls may drop. Ask your IT team.",
+        "Long-lived WebSocket connections to {targets} are closed by the network. Exempt {domains} from proxy connection timeouts and inspection."),
+    # ---- proxy, inspection, portal
+    FindingSpec("proxy_detected", I, "A web proxy is in use",
+        "Your computer sends web traffic through a proxy.",
+        "Proxy in use for the platform's hosts: {proxy}. Ensure CONNECT to TCP 443 and WebSocket upgrades are allowed for {domains}."),
+    FindingSpec("proxy_auth_required", E, "The web proxy asks for a login",
+        "Your network's proxy asks for a login that the video call cannot give. Ask your IT team.",
+        "The proxy {proxy} answers 407 (authentication required). Allow {domains} through the proxy without authentication."),
+    FindingSpec("proxy_failed", E, "The web proxy does not pass the video service",
+        "Your network's proxy blocks {platform}. Ask your IT team.",
+        "The proxy {proxy} refuses or fails CONNECT to {targets}. Allow CONNECT to TCP 443 for {domains}."),
+    FindingSpec("tls_inspection", W, "Secure traffic is inspected by a security product",
+        "A security product on your network opens and re-signs secure traffic; this can break video calls.",
+        "TLS to {targets} is re-signed by {issuer} ({product}). Exempt {domains} from TLS inspection."),
+    FindingSpec("captive_portal", E, "This network wants you to sign in first",
+        "This network needs you to sign in (for example a hotel or guest Wi-Fi page). Open a web browser, sign in, then run the check again.",
+        "A captive portal intercepts plain HTTP ({targets}); the user must sign in before other traffic passes."),
+    # ---- media
+    FindingSpec("stun_blocked", W, "Direct video connection is blocked",
+        "Direct video connections are blocked; calls use a backup route instead.",
+        "STUN binding requests to {targets} get no answer. Allow outbound UDP 3478 and UDP 10000-60000 (ports: {ports})."),
+    FindingSpec("udp_blocked", W, "UDP traffic is blocked",
+        "Your network blocks the fast kind of traffic video prefers; calls use a slower backup route.",
+        "Outbound UDP is blocked (no answer on any UDP port tried). Allow outbound UDP 3478 and UDP 10000-60000 to the platform's servers."),
+    FindingSpec("turn_udp_blocked", W, "The backup video route over UDP is blocked",
+        "One backup route for video is blocked.",
+        "TURN over UDP to {targets} gets no answer. Allow outbound UDP to these relays (ranges: {turn_ranges})."),
+    FindingSpec("turn_tcp_blocked", W, "The backup video route over TCP is blocked",
+        "One backup route for video is blocked.",
+        "TURN over TCP to {targets} fails. Allow outbound TCP to these relays (ranges: {turn_ranges})."),
+    FindingSpec("turn_tls_blocked", W, "The backup video route over the web port is blocked",
+        "The last-resort route for video over the web port is blocked.",
+        "TURN over TLS to {targets} fails. Allow outbound TLS to these relays and exempt them from TLS inspection (ranges: {turn_ranges})."),
+    FindingSpec("turn_auth_failed", E, "The video relay rejects the given credentials",
+        "The video relay your organisation set up rejects its login. Ask your IT team.",
+        "TURN at {targets} rejects the configured credentials ({turn_error}). Check the username/password or shared secret."),
+    FindingSpec("relay_only", W, "Video works only through a relay",
+        "Calls will work through a relay server, with somewhat lower quality.",
+        "Direct UDP media is blocked; only TURN relays work. For best quality allow UDP 3478 and UDP 10000-60000 to the platform's servers."),
+    FindingSpec("media_blocked", E, "Video cannot flow on this network",
+        "Video and audio cannot get through this network. Ask your IT team, or use another network.",
+        "No media path works: STUN and every TURN transport failed. Allow at least TCP 443 (TLS) to the TURN relays ({turn_ranges}) and UDP 3478."),
+    FindingSpec("high_packet_loss", W, "The connection loses packets",
+        "Your connection loses data; video may freeze or break up. Move closer to Wi-Fi or use a cable.",
+        "Measured packet loss {loss_pct} % on {path} (bad from {loss_bad_pct} %). Check congestion, Wi-Fi quality and traffic shaping."),
+    FindingSpec("high_latency", W, "The connection is slow to respond",
+        "Your connection has a long delay; people may talk over each other.",
+        "Measured round-trip time {rtt_ms} ms on {path} (bad from {rtt_bad_ms} ms). Check routing, VPN and proxies in the path."),
+    FindingSpec("high_jitter", W, "The connection is unsteady",
+        "Your connection is unsteady; sound may stutter.",
+        "Measured jitter {jitter_ms} ms on {path} (poor above {jitter_poor_ms} ms). Check Wi-Fi and queueing on the uplink."),
+    # ---- vpn
+    FindingSpec("vpn_detected", I, "A VPN is connected",
+        "A VPN is connected on this computer.",
+        "VPN adapter(s) up: {vpn}."),
+    FindingSpec("vpn_full_tunnel", W, "Video would go through the company VPN",
+        "Your VPN would carry the video, which often makes calls poor. Disconnect the VPN for the interview, or ask your IT team.",
+        "The VPN ({vpn}) carries the platform's media. Exempt UDP from the VPN, or exempt TCP 443 to the TURN ranges ({turn_ranges}) (split tunnel)."),
+    FindingSpec("vpn_split_tunnel", I, "The VPN leaves video outside the tunnel",
+        "Your VPN is set up so video does not go through it. Good.",
+        "The VPN ({vpn}) routes the platform's media destinations outside the tunnel."),
+    # ---- email
+    FindingSpec("email_address_missing", I, "Email check not done",
+        "Enter your work email address to check that interview emails will reach you.",
+        "No recipient address was given, so the recipient's mail gateway was not checked."),
+    FindingSpec("email_sender_not_authorized", W, "The interview emails' sender is not fully authorised",
+        "Some interview emails may land in spam. Ask your IT team to allow the sender.",
+        "SPF for {sender_domain} does not authorise {targets}. Allowlist {sender_domain} and IPs {sender_ips} in the mail gateway."),
+    FindingSpec("email_sender_blocklisted", W, "An interview email server is on a blocklist",
+        "Some interview emails may be rejected. Ask your IT team to allow the sender.",
+        "Sending IP(s) listed on a DNS blocklist ({targets}). Allowlist {sender_domain} and IPs {sender_ips} in the mail gateway."),
+    FindingSpec("email_dmarc_missing", W, "The sender has no DMARC policy",
+        "Some interview emails may be treated as suspicious.",
+        "No DMARC record at _dmarc.{sender_domain}. Allowlist {sender_domain} and IPs {sender_ips} explicitly."),
+    FindingSpec("email_no_mx", W, "Your email domain cannot receive mail",
+        "Your email address's domain has no mail server; interview emails cannot reach it. Check the address.",
+        "{targets} has no MX record (or a null MX); mail to it is not deliverable."),
+    FindingSpec("email_gateway", I, "Your mail gateway",
+        "Ask your IT team to allow the interview sender in your mail filter.",
+        "Mail for {targets} passes {gateway}. {gateway_steps}"),
+    FindingSpec("email_blocklist_unusable", I, "A blocklist could not be used",
+        "",
+        "DNS blocklist {targets} failed its self-test (RFC 5782) or returned an error code; it was not consulted."),
+    # ---- system
+    FindingSpec("browser_missing", I, "The recommended browser is not installed",
+        "{browser_advice}",
+        "Install {recommended_browser} for the interviewer."),
+    FindingSpec("check_unfinished", W, "Some checks did not finish",
+        "Some checks did not finish in time; run the check again.",
+        "Checks not finished: {targets}."),
+]  # fmt: skip
+
+CATALOGUE: dict[str, FindingSpec] = {s.code: s for s in _SPECS}

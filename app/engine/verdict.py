@@ -1,0 +1,218 @@
+"""Verdict rules: check results -> findings, one verdict with its reason, and the message for IT.
+
+Pure functions; they never open a socket. Cross-check rules (media paths, offline) live here;
+per-check observations come from the probes as finding codes on each result.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from app.engine.findings import CATALOGUE
+from app.engine.model import Category, CheckResult, Finding, Severity, Status, Verdict
+from app.engine.profile import Profile
+
+MEDIA_DIRECT = (Category.STUN,)
+MEDIA_RELAY = (Category.TURN_UDP, Category.TURN_TCP, Category.TURN_TLS)
+MEDIA_CATEGORIES = MEDIA_DIRECT + MEDIA_RELAY
+ESSENTIAL = ((Category.DNS,), (Category.HTTPS,), MEDIA_CATEGORIES)
+
+# Codes made moot by a broader one: offline explains every failed connection.
+_SUPERSEDED_BY = {
+    "offline": {
+        "dns_failure", "dns_nxdomain", "https_blocked", "tls_error", "websocket_blocked", "stun_blocked",
+        "udp_blocked", "turn_udp_blocked", "turn_tcp_blocked", "turn_tls_blocked", "captive_portal",
+        "proxy_failed",
+    },
+    "media_blocked": {"relay_only"},
+}  # fmt: skip
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The verdict rules' answer for one run."""
+
+    verdict: Verdict
+    reason: str
+    findings: tuple[Finding, ...]
+    it_message: str
+
+
+def assess(checks: Iterable[CheckResult], profile: Profile, ended_by: str = "completed") -> Assessment:
+    """Derive findings, verdict, reason and IT message from check results."""
+    results = list(checks)
+    raised: dict[str, list[CheckResult]] = defaultdict(list)
+    for r in results:
+        for code in r.findings:
+            raised[code].append(r)
+    for code, sources in derived_findings(results).items():
+        raised.setdefault(code, []).extend(sources)
+    for broad, narrower in _SUPERSEDED_BY.items():
+        if broad in raised:
+            for code in narrower:
+                raised.pop(code, None)
+    findings = sorted(
+        (_finding(code, sources, results, profile) for code, sources in raised.items()),
+        key=lambda f: (_SEVERITY_ORDER[f.severity], f.code),
+    )
+    verdict, reason = _verdict(results, findings, ended_by)
+    return Assessment(verdict, reason, tuple(findings), it_message(profile, verdict, findings))
+
+
+def derived_findings(results: list[CheckResult]) -> dict[str, list[CheckResult]]:
+    """Findings that need several checks at once: offline, media paths, unfinished checks."""
+    out: dict[str, list[CheckResult]] = {}
+    by_cat: dict[Category, list[CheckResult]] = defaultdict(list)
+    for r in results:
+        by_cat[r.category].append(r)
+
+    def all_failed(*cats: Category) -> bool:
+        rows = [r for c in cats for r in by_cat.get(c, [])]
+        return bool(rows) and all(r.status is Status.FAIL for r in rows)
+
+    def any_passed(*cats: Category) -> bool:
+        return any(r.status in (Status.PASS, Status.WARN) for c in cats for r in by_cat.get(c, []))
+
+    dns_rows = by_cat.get(Category.DNS, [])
+    if dns_rows and all(r.details.get("offline") for r in dns_rows) and not any_passed(
+        Category.HTTPS, *MEDIA_CATEGORIES
+    ):
+        out["offline"] = dns_rows
+
+    media_rows = [r for c in MEDIA_CATEGORIES for r in by_cat.get(c, [])]
+    if media_rows:
+        if all_failed(*MEDIA_CATEGORIES):
+            out["media_blocked"] = media_rows
+        elif all_failed(*MEDIA_DIRECT) and any_passed(*MEDIA_RELAY):
+            out["relay_only"] = by_cat[Category.STUN]
+        if all_failed(*MEDIA_DIRECT) and not any(
+            r.details.get("udp_answered") for c in (Category.STUN, Category.TURN_UDP) for r in by_cat.get(c, [])
+        ):
+            out["udp_blocked"] = by_cat[Category.STUN]
+
+    unfinished = [r for r in results if not r.finished]
+    if unfinished:
+        out["check_unfinished"] = unfinished
+    return out
+
+
+def _verdict(results: list[CheckResult], findings: list[Finding], ended_by: str) -> tuple[Verdict, str]:
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    warnings = [f for f in findings if f.severity is Severity.WARNING]
+    if errors:
+        return Verdict.BLOCKED, _sentence(errors[0], len(errors))
+    unknown = _unknown_essentials(results)
+    if unknown:
+        why = "the run was cancelled" if ended_by == "cancelled" else "some checks could not finish"
+        return Verdict.INCOMPLETE, f"No answer yet: {why} ({', '.join(unknown)} unknown). Run the check again."
+    if warnings:
+        return Verdict.DEGRADED, _sentence(warnings[0], len(warnings))
+    return Verdict.READY, "Every check passed: video calls should work well on this computer and network."
+
+
+def _unknown_essentials(results: list[CheckResult]) -> list[str]:
+    """Essential groups with no passing check and at least one unknown (skipped/unfinished) check."""
+    unknown = []
+    for group in ESSENTIAL:
+        rows = [r for r in results if r.category in group]
+        passed = any(r.status in (Status.PASS, Status.WARN) for r in rows)
+        if not rows or (not passed and any(r.status is Status.SKIP for r in rows)):
+            unknown.append(group[0].value if len(group) == 1 else "media")
+    return unknown
+
+
+def _sentence(first: Finding, count: int) -> str:
+    more = f" (and {count - 1} more issue{'s' if count > 2 else ''})" if count > 1 else ""
+    return f"{first.title}{more}."
+
+
+class _Facts(string.Formatter):
+    """Formatter that renders missing fields as '(unknown)' instead of raising."""
+
+    def get_value(self, key: Any, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        value = kwargs.get(key) if isinstance(key, str) else None
+        return "(unknown)" if value in (None, "") else value
+
+
+_FORMATTER = _Facts()
+
+
+def _finding(code: str, sources: list[CheckResult], all_results: list[CheckResult], profile: Profile) -> Finding:
+    spec = CATALOGUE.get(code)
+    if spec is None:  # an unknown code is shown, never dropped
+        return Finding(code, Severity.WARNING, code.replace("_", " ").capitalize(), "", "", _ids(sources))
+    facts = run_facts(profile)
+    for r in sources:
+        for key, value in r.details.items():
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                facts.setdefault(key, value)
+    facts["targets"] = ", ".join(dict.fromkeys(r.target for r in sources)) or profile.name
+    return Finding(
+        code=code,
+        severity=spec.severity,
+        title=spec.title,
+        advice=_FORMATTER.format(spec.advice, **facts),
+        it_action=_FORMATTER.format(spec.it_action, **facts),
+        checks=_ids(sources),
+    )
+
+
+def run_facts(profile: Profile) -> dict[str, Any]:
+    """Profile facts available to every finding template."""
+    m = profile.media
+    return {
+        "platform": profile.name,
+        "support": profile.support_email,
+        "domains": profile.domain_summary() or "(none published)",
+        "ports": profile.port_summary() or "(none published)",
+        "turn_ranges": profile.range_summary("turn") or "see the platform's published IP list",
+        "hosts": ", ".join(profile.concrete_hosts()),
+        "browser_advice": profile.browser_advice,
+        "recommended_browser": profile.recommended_browser,
+        "loss_bad_pct": f"{m.loss_bad_pct:g}",
+        "rtt_bad_ms": f"{m.rtt_bad_ms:g}",
+        "jitter_poor_ms": f"{m.jitter_poor_ms:g}",
+        "sender_domain": profile.email.domain if profile.email else "",
+        "sender_ips": ", ".join(profile.email.sending_ips) if profile.email else "",
+    }
+
+
+def _ids(sources: list[CheckResult]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r.id for r in sources))
+
+
+_HEADLINES = {
+    Verdict.READY: "ready",
+    Verdict.DEGRADED: "works with reduced quality",
+    Verdict.BLOCKED: "will not work",
+    Verdict.INCOMPLETE: "check not finished",
+}
+
+
+def it_message(profile: Profile, verdict: Verdict, findings: Iterable[Finding]) -> str:
+    """The text for IT: names only what failed, each with its precise action."""
+    problems = [f for f in findings if f.severity in (Severity.ERROR, Severity.WARNING)]
+    lines = [f"{profile.name} network check: {_HEADLINES[verdict]}.", ""]
+    if not problems:
+        lines.append("Nothing needs your attention: every check passed.")
+    else:
+        lines.append("Hello IT team, the network check for video interviews found these problems:")
+        lines.append("")
+        for i, f in enumerate(problems, 1):
+            lines.append(f"{i}. {f.title} [{f.code}]")
+            if f.it_action:
+                lines.append(f"   {f.it_action}")
+        lines += ["", f"Published requirements for {profile.name}:"]
+        if profile.domains:
+            lines.append(f"- Domains: {profile.domain_summary()}")
+        if profile.ports:
+            lines.append(f"- Ports: {profile.port_summary()}")
+        if profile.ip_lists:
+            lines.append(f"- Address list: {profile.ip_lists[0].url}")
+    lines += ["", f"Questions: {profile.support_email}"]
+    return "\n".join(lines)

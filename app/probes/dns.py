@@ -1,0 +1,179 @@
+"""DNS probe: resolve every concrete host (A and AAAA, RFC 1035/3596) with dnspython and the OS resolver."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import dns.asyncquery
+import dns.exception
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+
+from app.engine.model import Category, Outcome, Status
+from app.engine.options import RunOptions
+from app.engine.profile import Profile
+from app.engine.resolver import split_nameserver
+from app.engine.runner import Check, RunContext
+
+QUERY_TIMEOUT_S = 6.0
+SLOW_MS = 1000
+
+# Answers DNS filters give instead of the real address (block pages); 0.0.0.0, loopback and :: too.
+BLOCK_PAGE_NETWORKS = {
+    "146.112.61.104/29": "Cisco Umbrella / OpenDNS block page",
+    "156.154.112.16/31": "Comodo Secure DNS block page",
+    "185.228.168.10/32": "CleanBrowsing block page",
+    "94.140.14.33/32": "AdGuard DNS block page",
+}  # fmt: skip
+_BLOCK_NETS = [(ipaddress.ip_network(n), label) for n, label in BLOCK_PAGE_NETWORKS.items()]
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """One query's outcome: rcode name (or 'timeout'/'unreachable'), addresses, server and time."""
+
+    rcode: str
+    addresses: tuple[str, ...]
+    server: str
+    elapsed_ms: int
+
+
+def sinkhole_reason(address: str) -> str | None:
+    """Why an address looks like a DNS filter's answer, or None when it looks real."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if ip.is_unspecified:
+        return "unspecified address (0.0.0.0 or ::)"
+    if ip.is_loopback:
+        return "loopback address"
+    for net, label in _BLOCK_NETS:
+        if ip in net:
+            return label
+    return None
+
+
+def classify(answers: Sequence[DnsAnswer], os_addresses: Sequence[str], os_error: str | None) -> tuple[Status, str, tuple[str, ...], dict[str, Any]]:
+    """Pure classification of DNS evidence into status, summary, finding codes and extra facts."""
+    addrs = [a for ans in answers for a in ans.addresses] or list(os_addresses)
+    rcodes = {ans.rcode for ans in answers}
+    elapsed = max((ans.elapsed_ms for ans in answers), default=0)
+    extra: dict[str, Any] = {}
+    if addrs:
+        holes = {a: r for a in addrs if (r := sinkhole_reason(a))}
+        if holes and len(holes) == len(set(addrs)):
+            first = next(iter(holes.items()))
+            extra["sinkhole"] = holes
+            return Status.FAIL, f"Blocked by a DNS filter: answered {first[0]} ({first[1]}).", ("dns_sinkhole",), extra
+        if elapsed > SLOW_MS:
+            return Status.WARN, f"Found, but slowly ({elapsed} ms).", ("dns_slow",), extra
+        return Status.PASS, f"Found {', '.join(addrs[:3])} in {elapsed} ms.", (), extra
+    if "NXDOMAIN" in rcodes:
+        return Status.FAIL, "The resolver says this name does not exist (NXDOMAIN).", ("dns_nxdomain",), extra
+    if "SERVFAIL" in rcodes:
+        return Status.FAIL, "The resolver failed to answer (SERVFAIL).", ("dns_failure",), extra
+    if "REFUSED" in rcodes:
+        return Status.FAIL, "The resolver refused to answer (REFUSED).", ("dns_failure",), extra
+    if rcodes and rcodes <= {"timeout", "unreachable"}:
+        extra["offline"] = True
+        if rcodes == {"unreachable"}:
+            return Status.FAIL, "No DNS server can be reached (no network route).", ("dns_failure",), extra
+        return Status.FAIL, f"No answer from the DNS server within {QUERY_TIMEOUT_S:g} s.", ("dns_failure",), extra
+    if "NOERROR" in rcodes:
+        return Status.FAIL, "The name exists but has no address.", ("dns_failure",), extra
+    reason = os_error or "no resolver answered"
+    extra["offline"] = True
+    return Status.FAIL, f"Lookup failed: {reason}.", ("dns_failure",), extra
+
+
+def system_nameservers() -> list[str]:
+    """The OS's configured nameservers as dnspython reads them (resolv.conf or the registry)."""
+    try:
+        return list(dns.resolver.Resolver(configure=True).nameservers)
+    except (dns.resolver.NoResolverConfiguration, OSError):
+        return []
+
+
+async def query(host: str, rdtype: str, nameservers: Sequence[str], timeout_s: float) -> DnsAnswer:
+    """Ask the nameservers in order (UDP, TCP on truncation); first real answer wins."""
+    q = dns.message.make_query(host, rdtype)
+    last = DnsAnswer("timeout", (), "", 0)
+    start = time.perf_counter()
+    per_server = max(1.0, timeout_s / max(1, len(nameservers)))
+    for ns in nameservers:
+        t0 = time.perf_counter()
+        ip, port = split_nameserver(ns)
+        try:
+            response, _tcp = await dns.asyncquery.udp_with_fallback(q, ip, timeout=per_server, port=port)
+        except dns.exception.Timeout:
+            last = DnsAnswer("timeout", (), ns, _ms(start))
+            continue
+        except OSError as exc:
+            kind = "unreachable" if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EPERM) else "error"
+            last = DnsAnswer(kind, (), ns, _ms(start))
+            continue
+        except dns.exception.DNSException:
+            last = DnsAnswer("FORMERR", (), ns, _ms(start))
+            continue
+        rcode = dns.rcode.to_text(response.rcode())
+        wanted = dns.rdatatype.from_text(rdtype)
+        addrs = tuple(rd.to_text() for rrset in response.answer if rrset.rdtype == wanted for rd in rrset)
+        answer = DnsAnswer(rcode, addrs, ns, int((time.perf_counter() - t0) * 1000))
+        if rcode in ("NOERROR", "NXDOMAIN"):
+            return answer
+        last = answer
+    return last
+
+
+async def probe_host(host: str, ctx: RunContext) -> Outcome:
+    """Resolve one host with dnspython (A, AAAA) and the OS resolver; classify the evidence."""
+    servers = list(ctx.options.nameservers) or system_nameservers()
+    types = ["A"] if ctx.profile.ipv4_only else ["A", "AAAA"]
+    answers = await asyncio.gather(*(query(host, t, servers, QUERY_TIMEOUT_S) for t in types)) if servers else []
+    os_res = await ctx.resolver.resolve(host)
+    status, summary, codes, extra = classify(list(answers), os_res.addresses, os_res.error)
+    details: dict[str, Any] = {
+        "resolvers": servers,
+        "answered_by": next((a.server for a in answers if a.rcode in ("NOERROR", "NXDOMAIN")), None),
+        "queries": {t: {"rcode": a.rcode, "addresses": list(a.addresses), "ms": a.elapsed_ms} for t, a in zip(types, answers)},
+        "os_resolver": {"addresses": list(os_res.addresses), "ms": os_res.elapsed_ms, "error": os_res.error},
+        **extra,
+    }
+    outside = _outside_ranges(host, [a for ans in answers for a in ans.addresses] or list(os_res.addresses), ctx.profile)
+    if outside and status is Status.PASS:
+        details["outside_published_ranges"] = outside
+        codes = codes + ("dns_unexpected_address",)
+    return Outcome(status, summary, details, codes)
+
+
+def _outside_ranges(host: str, addresses: list[str], profile: Profile) -> list[str]:
+    """Media-host addresses not inside the profile's published media/TURN ranges (only when ranges exist)."""
+    media_hosts = {s.url.host for s in profile.stun} | {s.url.host for s in profile.turn}
+    ranges = [r for r in profile.ip_ranges if r.purpose in ("turn", "media")]
+    if host not in media_hosts or not ranges:
+        return []
+    return [a for a in addresses if ":" not in a and not any(r.contains(a) for r in ranges)]
+
+
+def plan(profile: Profile, options: RunOptions) -> list[Check]:
+    """One DNS check per concrete host of the profile."""
+
+    def make(host: str) -> Check:
+        async def run(ctx: RunContext) -> Outcome:
+            return await probe_host(host, ctx)
+
+        return Check(f"dns:{host}", Category.DNS, host, f"Find {host}", run, timeout_s=QUERY_TIMEOUT_S * 2 + 2)
+
+    return [make(h) for h in profile.concrete_hosts()]
+
+
+def _ms(start: float) -> int:
+    return int((time.perf_counter() - start) * 1000)

@@ -1,0 +1,66 @@
+"""TLS trust: the operating system's store (truststore) versus the public roots (certifi or --public-roots)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import ssl
+from pathlib import Path
+from typing import Any
+
+import certifi
+import truststore
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+
+def os_trust_context() -> ssl.SSLContext:
+    """A client context verifying against the OS trust store, as the browser does (corporate roots included)."""
+    ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=4)
+def public_trust_context(public_roots: Path | None) -> ssl.SSLContext:
+    """A client context trusting only the public CA bundle (certifi, or the given PEM file)."""
+    ctx = ssl.create_default_context(cafile=str(public_roots) if public_roots else certifi.where())
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def no_verify_context() -> ssl.SSLContext:
+    """A context that accepts any certificate: used only to read a certificate we could not verify."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def certificate_facts(der: bytes | None) -> dict[str, Any]:
+    """Subject, issuer and validity of a DER certificate (RFC 5280), or {} when unreadable."""
+    if not der:
+        return {}
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return {}
+    not_after = cert.not_valid_after_utc
+    now = dt.datetime.now(dt.timezone.utc)
+    return {
+        "subject": _cn(cert.subject),
+        "issuer": _cn(cert.issuer),
+        "issuer_org": _attr(cert.issuer, NameOID.ORGANIZATION_NAME),
+        "not_before": cert.not_valid_before_utc.isoformat(),
+        "not_after": not_after.isoformat(),
+        "days_left": (not_after - now).days,
+    }
+
+
+def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
+    values = name.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+def _cn(name: x509.Name) -> str:
+    return _attr(name, NameOID.COMMON_NAME) or name.rfc4514_string()
