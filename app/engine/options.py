@@ -32,6 +32,7 @@ class RunOptions:
     media_duration_s: float = 5.0
     skip_categories: frozenset[str] = frozenset()
     nameservers: tuple[str, ...] = ()  # "ip" or "ip:port"; empty means the OS's resolvers
+    loopback_is_real: bool = False  # tests on 127.0.0.1: loopback answers are servers, not sinkholes
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret string in these options, for redaction of logs and reports."""

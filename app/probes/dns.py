@@ -45,7 +45,7 @@ class DnsAnswer:
     elapsed_ms: int
 
 
-def sinkhole_reason(address: str) -> str | None:
+def sinkhole_reason(address: str, loopback_is_real: bool = False) -> str | None:
     """Why an address looks like a DNS filter's answer, or None when it looks real."""
     try:
         ip = ipaddress.ip_address(address)
@@ -53,7 +53,7 @@ def sinkhole_reason(address: str) -> str | None:
         return None
     if ip.is_unspecified:
         return "unspecified address (0.0.0.0 or ::)"
-    if ip.is_loopback:
+    if ip.is_loopback and not loopback_is_real:
         return "loopback address"
     for net, label in _BLOCK_NETS:
         if ip in net:
@@ -61,14 +61,16 @@ def sinkhole_reason(address: str) -> str | None:
     return None
 
 
-def classify(answers: Sequence[DnsAnswer], os_addresses: Sequence[str], os_error: str | None) -> tuple[Status, str, tuple[str, ...], dict[str, Any]]:
+def classify(
+    answers: Sequence[DnsAnswer], os_addresses: Sequence[str], os_error: str | None, loopback_is_real: bool = False
+) -> tuple[Status, str, tuple[str, ...], dict[str, Any]]:
     """Pure classification of DNS evidence into status, summary, finding codes and extra facts."""
     addrs = [a for ans in answers for a in ans.addresses] or list(os_addresses)
     rcodes = {ans.rcode for ans in answers}
     elapsed = max((ans.elapsed_ms for ans in answers), default=0)
     extra: dict[str, Any] = {}
     if addrs:
-        holes = {a: r for a in addrs if (r := sinkhole_reason(a))}
+        holes = {a: r for a in addrs if (r := sinkhole_reason(a, loopback_is_real))}
         if holes and len(holes) == len(set(addrs)):
             first = next(iter(holes.items()))
             extra["sinkhole"] = holes
@@ -137,9 +139,9 @@ async def probe_host(host: str, ctx: RunContext) -> Outcome:
     """Resolve one host with dnspython (A, AAAA) and the OS resolver; classify the evidence."""
     servers = list(ctx.options.nameservers) or system_nameservers()
     types = ["A"] if ctx.profile.ipv4_only else ["A", "AAAA"]
-    answers = await asyncio.gather(*(query(host, t, servers, QUERY_TIMEOUT_S) for t in types)) if servers else []
-    os_res = await ctx.resolver.resolve(host)
-    status, summary, codes, extra = classify(list(answers), os_res.addresses, os_res.error)
+    queries = [query(host, t, servers, QUERY_TIMEOUT_S) for t in types] if servers else []
+    os_res, *answers = await asyncio.gather(ctx.resolver.resolve(host), *queries)
+    status, summary, codes, extra = classify(list(answers), os_res.addresses, os_res.error, ctx.options.loopback_is_real)
     details: dict[str, Any] = {
         "resolvers": servers,
         "answered_by": next((a.server for a in answers if a.rcode in ("NOERROR", "NXDOMAIN")), None),
