@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, Sequence, TextIO
+from typing import NoReturn, TextIO
 
 from app import TOOL_NAME, __version__
 from app.engine.model import CheckFinished, Event, RunResult, RunStarted, Status, Verdict

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.engine.findings import CATALOGUE  # noqa: E402
+from app.engine.findings import CATALOGUE
 
 HEADER = """# Finding codes
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from app.engine.model import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ _SPECS = [
     FindingSpec("dns_slow", W, "Name lookups are very slow",
         "Your network is slow to find {platform}'s servers; joining a call may take longer.",
         "The DNS resolver took more than 1 s to answer for {targets}. Check the resolver's upstream and latency."),
-    FindingSpec("dns_unexpected_address", I, "A server name points outside the platform's published addresses",
+    FindingSpec("dns_unexpected_address", INFO, "A server name points outside the platform's published addresses",
         "Some of {platform}'s servers resolve to unexpected addresses on your network.",
         "{targets} resolve outside the platform's published ranges; check DNS rewriting or split-horizon DNS."),
     # ---- web and signalling
@@ -60,7 +60,7 @@ _SPECS = [
         "Your network cuts the live call connection; calls may drop. Ask your IT team.",
         "Long-lived WebSocket connections to {targets} are closed by the network. Exempt {domains} from proxy connection timeouts and inspection."),
     # ---- proxy, inspection, portal
-    FindingSpec("proxy_detected", I, "A web proxy is in use",
+    FindingSpec("proxy_detected", INFO, "A web proxy is in use",
         "Your computer sends web traffic through a proxy.",
         "Proxy in use for the platform's hosts: {proxy}. Ensure CONNECT to TCP 443 and WebSocket upgrades are allowed for {domains}."),
     FindingSpec("proxy_auth_required", E, "The web proxy asks for a login",
@@ -110,17 +110,17 @@ _SPECS = [
         "Your connection is unsteady; sound may stutter.",
         "Measured jitter {jitter_ms} ms on {path} (poor above {jitter_poor_ms} ms). Check Wi-Fi and queueing on the uplink."),
     # ---- vpn
-    FindingSpec("vpn_detected", I, "A VPN is connected",
+    FindingSpec("vpn_detected", INFO, "A VPN is connected",
         "A VPN is connected on this computer.",
         "VPN adapter(s) up: {vpn}."),
     FindingSpec("vpn_full_tunnel", W, "Video would go through the company VPN",
         "Your VPN would carry the video, which often makes calls poor. Disconnect the VPN for the interview, or ask your IT team.",
         "The VPN ({vpn}) carries the platform's media. Exempt UDP from the VPN, or exempt TCP 443 to the TURN ranges ({turn_ranges}) (split tunnel)."),
-    FindingSpec("vpn_split_tunnel", I, "The VPN leaves video outside the tunnel",
+    FindingSpec("vpn_split_tunnel", INFO, "The VPN leaves video outside the tunnel",
         "Your VPN is set up so video does not go through it. Good.",
         "The VPN ({vpn}) routes the platform's media destinations outside the tunnel."),
     # ---- email
-    FindingSpec("email_address_missing", I, "Email check not done",
+    FindingSpec("email_address_missing", INFO, "Email check not done",
         "Enter your work email address to check that interview emails will reach you.",
         "No recipient address was given, so the recipient's mail gateway was not checked."),
     FindingSpec("email_sender_not_authorized", W, "The interview emails' sender is not fully authorised",
@@ -135,14 +135,14 @@ _SPECS = [
     FindingSpec("email_no_mx", W, "Your email domain cannot receive mail",
         "Your email address's domain has no mail server; interview emails cannot reach it. Check the address.",
         "{targets} has no MX record (or a null MX); mail to it is not deliverable."),
-    FindingSpec("email_gateway", I, "Your mail gateway",
+    FindingSpec("email_gateway", INFO, "Your mail gateway",
         "Ask your IT team to allow the interview sender in your mail filter.",
         "Mail for {targets} passes {gateway}. {gateway_steps}"),
-    FindingSpec("email_blocklist_unusable", I, "A blocklist could not be used",
+    FindingSpec("email_blocklist_unusable", INFO, "A blocklist could not be used",
         "",
         "DNS blocklist {targets} failed its self-test (RFC 5782) or returned an error code; it was not consulted."),
     # ---- system
-    FindingSpec("browser_missing", I, "The recommended browser is not installed",
+    FindingSpec("browser_missing", INFO, "The recommended browser is not installed",
         "{browser_advice}",
         "Install {recommended_browser} for the interviewer."),
     FindingSpec("check_unfinished", W, "Some checks did not finish",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from app.engine.urls import IceServerUrl, UrlError, WebUrl, parse_ice_url, parse_proxy_url, parse_web_url
 
@@ -203,7 +204,7 @@ class Profile:
     self_hosted_proxy_url: str | None
     notes: tuple[str, ...] = ()
 
-    def for_region(self, region: str | None) -> "Profile":
+    def for_region(self, region: str | None) -> Profile:
         """The profile with entries of other regions removed; raise ProfileError for unknown regions."""
         if region is None:
             region = self.default_region
@@ -215,7 +216,7 @@ class Profile:
             raise ProfileError(self.path, "region", f"unknown region {region!r} (known: {known})")
 
         def keep(items: Iterable[_R]) -> tuple[_R, ...]:
-            return tuple(i for i in items if not getattr(i, "regions", ()) or region in i.regions)
+            return tuple(i for i in items if region in (getattr(i, "regions", ()) or (region,)))
 
         return replace(
             self,
@@ -391,9 +392,9 @@ class _Validator:
                 raise self.fail(name, "missing")
             return default  # type: ignore[no-any-return]
         value = table[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             raise self.fail(name, f"must be {_KIND_NAMES.get(kind, kind.__name__)}")
-        if kind is str and not value.strip():
+        if isinstance(value, str) and not value.strip():
             raise self.fail(name, "must not be empty")
         return value
 
@@ -401,11 +402,11 @@ class _Validator:
         self, body: Any, where: str, required: dict[str, type], optional: dict[str, type]
     ) -> dict[str, Any]:
         table = self.table(body, where, set(required) | set(optional))
-        out = {k: self.get(table, k, t, where) for k, t in required.items()}
+        out: dict[str, Any] = {k: self.get(table, k, t, where) for k, t in required.items()}
         out.update({k: self.get(table, k, t, where) for k, t in optional.items() if k in table})
         return out
 
-    def items(self, top: dict[str, Any], key: str, build: Callable[["_Validator", Any, str], _T]) -> tuple[_T, ...]:
+    def items(self, top: dict[str, Any], key: str, build: Callable[[_Validator, Any, str], _T]) -> tuple[_T, ...]:
         entries = self.get(top, key, list, "", default=[])
         return tuple(build(self, entry, f"{key}[{i}]") for i, entry in enumerate(entries))
 

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from app import __version__
 from app.engine.model import Event, ProfileRef, RunFinished, RunResult, RunStarted
@@ -64,7 +64,7 @@ class Session:
     async def run(self) -> RunResult:
         """Plan, run and assess; returns even when the deadline or a cancel ends the run early."""
         checks = plan_run(self.profile, self.options, self._planners)
-        started = dt.datetime.now(dt.timezone.utc)
+        started = dt.datetime.now(dt.UTC)
         t0 = time.perf_counter()
         ref = profile_ref(self.profile)
         self._emit(RunStarted(ref, tuple(c.started_event() for c in checks)))

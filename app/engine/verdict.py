@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import string
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from app.engine.findings import CATALOGUE
 from app.engine.model import Category, CheckResult, Finding, Severity, Status, Verdict

@@ -6,8 +6,9 @@ import asyncio
 import errno
 import ipaddress
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import dns.asyncquery
 import dns.exception
@@ -99,7 +100,7 @@ def classify(
 def system_nameservers() -> list[str]:
     """The OS's configured nameservers as dnspython reads them (resolv.conf or the registry)."""
     try:
-        return list(dns.resolver.Resolver(configure=True).nameservers)
+        return [str(n) for n in dns.resolver.Resolver(configure=True).nameservers]
     except (dns.resolver.NoResolverConfiguration, OSError):
         return []
 
@@ -140,19 +141,20 @@ async def probe_host(host: str, ctx: RunContext) -> Outcome:
     servers = list(ctx.options.nameservers) or system_nameservers()
     types = ["A"] if ctx.profile.ipv4_only else ["A", "AAAA"]
     queries = [query(host, t, servers, QUERY_TIMEOUT_S) for t in types] if servers else []
-    os_res, *answers = await asyncio.gather(ctx.resolver.resolve(host), *queries)
+    gathered: list[Any] = await asyncio.gather(ctx.resolver.resolve(host), *queries)
+    os_res, answers = gathered[0], list(gathered[1:])
     status, summary, codes, extra = classify(list(answers), os_res.addresses, os_res.error, ctx.options.loopback_is_real)
     details: dict[str, Any] = {
         "resolvers": servers,
         "answered_by": next((a.server for a in answers if a.rcode in ("NOERROR", "NXDOMAIN")), None),
-        "queries": {t: {"rcode": a.rcode, "addresses": list(a.addresses), "ms": a.elapsed_ms} for t, a in zip(types, answers)},
+        "queries": {t: {"rcode": a.rcode, "addresses": list(a.addresses), "ms": a.elapsed_ms} for t, a in zip(types, answers, strict=False)},
         "os_resolver": {"addresses": list(os_res.addresses), "ms": os_res.elapsed_ms, "error": os_res.error},
         **extra,
     }
     outside = _outside_ranges(host, [a for ans in answers for a in ans.addresses] or list(os_res.addresses), ctx.profile)
     if outside and status is Status.PASS:
         details["outside_published_ranges"] = outside
-        codes = codes + ("dns_unexpected_address",)
+        codes = (*codes, "dns_unexpected_address")
     return Outcome(status, summary, details, codes)
 
 

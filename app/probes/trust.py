@@ -46,7 +46,7 @@ def certificate_facts(der: bytes | None) -> dict[str, Any]:
     except ValueError:
         return {}
     not_after = cert.not_valid_after_utc
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return {
         "subject": _cn(cert.subject),
         "issuer": _cn(cert.issuer),

@@ -50,7 +50,7 @@ class DnsServer:
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self.queries: list[str] = []
 
-    def start(self) -> "DnsServer":
+    def start(self) -> DnsServer:
         self.sock.settimeout(0.2)
         self._thread.start()
         return self
@@ -103,7 +103,7 @@ class TestCA:
 
 def make_ca(folder: Path, names: list[str], ca_name: str = "CallReady Test Root CA") -> TestCA:
     """Create a CA and a leaf certificate with SANs for `names` (RFC 5280 profile, P-256 keys)."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ca_name)])
     ca = (
@@ -146,7 +146,7 @@ def make_ca(folder: Path, names: list[str], ca_name: str = "CallReady Test Root 
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+    def do_GET(self) -> None:
         if self.path.startswith("/_ks_/"):
             body, kind = json.dumps({"ok": True}).encode(), "application/json"
         else:
@@ -172,7 +172,7 @@ class HttpsServer:
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def start(self) -> "HttpsServer":
+    def start(self) -> HttpsServer:
         self._thread.start()
         return self
 

@@ -175,7 +175,7 @@ def test_bad_profiles_name_path_field_and_problem(tmp_path: Path, change, field:
 
 
 def test_parse_profile_rejects_wrong_types() -> None:
-    with pytest.raises(ProfileError, match="x.toml: name: must be a string"):
+    with pytest.raises(ProfileError, match=r"x\.toml: name: must be a string"):
         parse_profile({"schema_version": 1, "id": "x", "name": 3, "support_email": "a@b.org", "sources": {"s": {"title": "t"}}}, "x.toml")
 
 

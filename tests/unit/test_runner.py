@@ -73,7 +73,7 @@ def test_deadline_keeps_finished_and_marks_the_rest() -> None:
         Check("dns:fast", Category.DNS, "fast", "t", sleeper(0.05), 5),
         Check("https:slow", Category.HTTPS, "slow", "t", sleeper(10), 20),
     ]
-    result, events, elapsed = run(checks, timeout=0.5)
+    result, _, elapsed = run(checks, timeout=0.5)
     assert elapsed < 1.5 and result.ended_by == "deadline"
     fast, slow = result.checks
     assert fast.finished and fast.status is Status.PASS
