@@ -17,6 +17,7 @@ from app.engine.profile import ProfileError, load_profile, shipped_profiles
 from app.engine.session import Session
 from app.engine.urls import UrlError, parse_ice_url, parse_proxy_url
 from app.logs import redactor, setup_logging
+from app.presets import apply_to_options, load_preset, merge_args
 
 EXIT_READY, EXIT_DEGRADED, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 VERDICT_EXIT = {
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="debug log on stderr")
     check.add_argument("--log", metavar="FILE", help="write the debug log to FILE")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+    check.add_argument("--config", metavar="TOML", help="IT preset file (default: callready.toml beside the program)")
     check.set_defaults(handler=cmd_check)
 
     profiles = sub.add_parser("profiles", help="list the shipped platform profiles")
@@ -158,9 +160,13 @@ class _Progress:
 def cmd_check(args: argparse.Namespace) -> int:
     """Run a full check and report it."""
     memory = setup_logging(args.verbose, args.log)
-    options = options_from_args(args)
+    preset = load_preset(args.config)
+    args = merge_args(args, preset)
+    options = apply_to_options(options_from_args(args), preset)
     redactor().add(*options.secrets())
-    profile = load_profile(args.profile, args.region)
+    profile = preset.apply_to_profile(load_profile(args.profile, args.region))
+    if preset.from_it and not args.quiet:
+        print(f"Settings from IT: {preset.source}", file=sys.stderr)
     redactor().add(*(s for t in profile.turn for s in (t.password, t.secret) if s))
     progress = _Progress(sys.stderr)
     session = Session(profile, options, progress)
