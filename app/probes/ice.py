@@ -1,0 +1,415 @@
+"""aioice glue: short STUN retransmissions (RFC 8489 §6.2.1), STUN over UDP/TCP/TLS, safe parsing, TURN sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import os
+import ssl
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aioice import stun, turn
+
+from app.probes import net
+
+# A dead UDP server costs about 2.5 s, not a minute: sends at 0, 0.25, 0.75 and 1.75 s, give up at 2.5 s.
+RETRY_RTO_S = 0.25
+RETRY_MAX = 3
+UDP_GIVE_UP_S = 2.5
+STREAM_ANSWER_S = 3.0
+MAX_STUN_FRAME = 20 + 0xFFFF
+
+
+def shorten_retransmissions() -> None:
+    """Make aioice's transactions (ours and its TURN client's) give up after ~2.5 s instead of ~40 s."""
+    stun.RETRY_RTO = RETRY_RTO_S
+    stun.RETRY_MAX = RETRY_MAX
+
+
+shorten_retransmissions()
+
+
+# ---------------------------------------------------------------- pure parsing
+
+
+@dataclass(frozen=True)
+class StunReply:
+    """The facts CallReady reads from a STUN message (RFC 8489 §14, RFC 8656 §18)."""
+
+    method: str
+    klass: str
+    transaction_id: bytes
+    mapped_address: tuple[str, int] | None = None
+    error_code: int | None = None
+    error_reason: str = ""
+    realm: str | None = None
+    has_nonce: bool = False
+    software: str = ""
+    other_address: tuple[str, int] | None = None
+    relayed_address: tuple[str, int] | None = None
+    magic_cookie: bool = True
+
+
+def looks_like_stun(data: bytes) -> bool:
+    """First two bits zero and at least a header: a STUN message or classic RFC 3489 one (RFC 8489 §5)."""
+    return len(data) >= 20 and data[0] & 0xC0 == 0
+
+
+def parse_reply(data: bytes) -> StunReply | None:
+    """Parse a STUN message into StunReply; any malformed input gives None, never an exception."""
+    if not looks_like_stun(data):
+        return None
+    try:
+        message = stun.parse_message(data)
+    except (ValueError, struct.error, IndexError, KeyError, TypeError):
+        return None
+    a = message.attributes
+    mapped = a.get("XOR-MAPPED-ADDRESS") or a.get("MAPPED-ADDRESS")
+    error = a.get("ERROR-CODE")
+    return StunReply(
+        method=message.message_method.name,
+        klass=message.message_class.name,
+        transaction_id=message.transaction_id,
+        mapped_address=_address(mapped),
+        error_code=int(error[0]) if error else None,
+        error_reason=str(error[1])[:200] if error else "",
+        realm=str(a["REALM"])[:200] if "REALM" in a else None,
+        has_nonce="NONCE" in a,
+        software=str(a.get("SOFTWARE", "")).rstrip("\x00")[:200],
+        other_address=_address(a.get("OTHER-ADDRESS") or a.get("CHANGED-ADDRESS")),
+        relayed_address=_address(a.get("XOR-RELAYED-ADDRESS")),
+        magic_cookie=data[4:8] == struct.pack("!I", stun.COOKIE),
+    )
+
+
+def _address(value: Any) -> tuple[str, int] | None:
+    if isinstance(value, tuple) and len(value) == 2:
+        return (str(value[0]), int(value[1]))
+    return None
+
+
+def frame_length(header: bytes) -> int | None:
+    """Total length of a STUN message from its first 4 bytes over a stream (RFC 8489 §6.2.2), or None if not STUN."""
+    if len(header) < 4 or header[0] & 0xC0:
+        return None
+    (length,) = struct.unpack("!H", header[2:4])
+    return 20 + length
+
+
+def binding_request() -> stun.Message:
+    """A Binding request with the magic cookie (RFC 8489 §6)."""
+    return stun.Message(message_method=stun.Method.BINDING, message_class=stun.Class.REQUEST)
+
+
+def allocate_request() -> stun.Message:
+    """An unauthenticated Allocate for a UDP relay (RFC 8656 §7.1): answered 401 + REALM + NONCE by a live relay."""
+    request = stun.Message(message_method=stun.Method.ALLOCATE, message_class=stun.Class.REQUEST)
+    request.attributes["REQUESTED-TRANSPORT"] = turn.UDP_TRANSPORT
+    request.attributes["LIFETIME"] = 60
+    return request
+
+
+def classic_binding(key: bytes) -> bytes:
+    """An RFC 3489 Binding request: no magic cookie, 128-bit transaction id (`key`), which DPI rules miss."""
+    return struct.pack("!HH", 0x0001, 0) + key
+
+
+def new_classic_key() -> bytes:
+    """A random RFC 3489 transaction id whose first word is not the magic cookie."""
+    while True:
+        key = os.urandom(16)
+        if key[:4] != struct.pack("!I", stun.COOKIE):
+            return key
+
+
+def rest_credentials(secret: str, user: str = "callready", ttl_s: int = 3600, now: float | None = None) -> tuple[str, str]:
+    """TURN REST API time-limited credentials: `<expiry>:<user>`, base64(HMAC-SHA1(secret, username))."""
+    username = f"{int((now if now is not None else time.time()) + ttl_s)}:{user}"
+    digest = hmac.new(secret.encode("utf-8"), username.encode("utf-8"), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode("ascii")
+
+
+def printable_start(data: bytes, limit: int = 32) -> str:
+    """The first bytes of an unexpected answer, printable ASCII kept, others as '.'."""
+    return "".join(chr(b) if 32 <= b < 127 else "." for b in data[:limit])
+
+
+# ---------------------------------------------------------------- UDP
+
+
+class WrongProtocol(Exception):
+    """The server answered, but not with STUN."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(f"answered with something that is not STUN ({printable_start(data)!r})")
+        self.data = data
+
+
+class StunDatagram(asyncio.DatagramProtocol):
+    """A connected UDP socket for STUN: routes answers by transaction id, remembers any UDP answer at all."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.transactions: dict[bytes, stun.Transaction] = {}
+        self.waiters: dict[bytes, asyncio.Future[StunReply]] = {}
+        self.on_reply: Callable[[StunReply, float], None] | None = None
+        self.udp_answered = False
+        self.icmp_error: OSError | None = None
+        self.foreign: bytes | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.udp_answered = True
+        now = time.perf_counter()
+        reply = parse_reply(data)
+        if reply is None:
+            self.foreign = self.foreign or data[:64]
+            self._fail_all(WrongProtocol(data))
+            return
+        if self.on_reply is not None:
+            self.on_reply(reply, now)
+        waiter = self.waiters.pop(data[4:20], None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(reply)
+        transaction = self.transactions.get(reply.transaction_id)
+        if transaction is not None:
+            try:
+                transaction.response_received(stun.parse_message(data), addr)
+            except (ValueError, struct.error, IndexError, KeyError, TypeError):
+                pass
+
+    def error_received(self, exc: Exception) -> None:
+        if isinstance(exc, OSError):
+            self.icmp_error = exc
+        self._fail_all(exc)
+
+    def _fail_all(self, exc: Exception) -> None:
+        for waiter in self.waiters.values():
+            if not waiter.done():
+                waiter.set_exception(exc)
+        self.waiters.clear()
+        for transaction in list(self.transactions.values()):
+            future = getattr(transaction, "_Transaction__future", None)
+            if future is not None and not future.done():
+                future.set_exception(exc)
+
+    def send_stun(self, message: stun.Message, addr: tuple[str, int]) -> None:
+        """aioice's TransactionSender interface."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(bytes(message))
+
+    def send_raw(self, data: bytes) -> None:
+        """Send bytes as they are (a classic request, a train packet)."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(data)
+
+    def close(self) -> None:
+        """Close the socket now."""
+        if self.transport is not None:
+            self.transport.close()
+
+    async def transact(self, message: stun.Message, address: tuple[str, int]) -> StunReply:
+        """One request with aioice's (shortened) retransmissions; raise TimeoutError, OSError or WrongProtocol."""
+        transaction = stun.Transaction(message, address, self, retransmissions=RETRY_MAX)
+        self.transactions[message.transaction_id] = transaction
+        try:
+            async with asyncio.timeout(UDP_GIVE_UP_S):
+                response, _ = await transaction.run()
+            raw = bytes(response)
+        except stun.TransactionFailed as exc:
+            raw = bytes(exc.response)
+        except stun.TransactionTimeout:
+            raise TimeoutError from None
+        finally:
+            self.transactions.pop(message.transaction_id, None)
+        reply = parse_reply(raw)
+        if reply is None:  # pragma: no cover - aioice already parsed it
+            raise WrongProtocol(raw)
+        return reply
+
+    async def classic(self, tries: int = 3, timeout_s: float = UDP_GIVE_UP_S) -> StunReply | None:
+        """A classic RFC 3489 Binding (no cookie), resent a few times; None when nothing came back."""
+        key = new_classic_key()
+        waiter: asyncio.Future[StunReply] = asyncio.get_running_loop().create_future()
+        self.waiters[key] = waiter
+        try:
+            async with asyncio.timeout(timeout_s):
+                for i in range(tries):
+                    self.send_raw(classic_binding(key))
+                    done, _ = await asyncio.wait({waiter}, timeout=RETRY_RTO_S * 2**i)
+                    if done:
+                        break
+                return await waiter
+        except (TimeoutError, OSError, WrongProtocol):
+            return None
+        finally:
+            self.waiters.pop(key, None)
+
+
+async def open_udp(address: str, port: int) -> StunDatagram:
+    """A connected UDP socket to (address, port) speaking STUN."""
+    loop = asyncio.get_running_loop()
+    _, protocol = await loop.create_datagram_endpoint(StunDatagram, remote_addr=(address, port))
+    return protocol
+
+
+# ---------------------------------------------------------------- TCP / TLS
+
+
+async def read_frame(reader: asyncio.StreamReader) -> bytes:
+    """Read one STUN message from a stream; raise WrongProtocol for other bytes, IncompleteReadError on close."""
+    header = await reader.readexactly(4)
+    total = frame_length(header)
+    if total is None:
+        try:
+            more = await asyncio.wait_for(reader.read(60), 0.2)
+        except (TimeoutError, OSError):
+            more = b""
+        raise WrongProtocol(header + more)
+    rest = await reader.readexactly(total - 4)
+    return header + rest
+
+
+async def stream_transact(conn: net.Connection, message: stun.Message, timeout_s: float = STREAM_ANSWER_S) -> StunReply:
+    """Send one STUN request over TCP/TLS and read the answer with the same transaction id (RFC 8489 §6.2.2)."""
+    conn.writer.write(bytes(message))
+    async with asyncio.timeout(timeout_s):
+        await conn.writer.drain()
+        while True:
+            frame = await read_frame(conn.reader)
+            reply = parse_reply(frame)
+            if reply is None:
+                raise WrongProtocol(frame)
+            if reply.transaction_id == message.transaction_id:
+                return reply
+
+
+async def open_stream(
+    address: str, port: int, tls: ssl.SSLContext | None, server_hostname: str, timeout_s: float
+) -> net.Connection:
+    """TCP connect and optionally TLS, each phase timed and classified (raises net.PhaseError)."""
+    conn = await net.open_tcp(address, port, timeout_s)
+    if tls is not None:
+        await net.start_tls(conn, tls, server_hostname, timeout_s)
+    return conn
+
+
+# ---------------------------------------------------------------- TURN sessions (aioice's client)
+
+
+class _Receiver(asyncio.DatagramProtocol):
+    """Gets relayed data from aioice's TURN client."""
+
+    def __init__(self, on_data: Callable[[bytes, tuple[str, int]], None]) -> None:
+        self.on_data = on_data
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.on_data(data, addr)
+
+
+class _UdpClient(turn.TurnClientUdpProtocol):
+    pass
+
+
+class _TcpClient(turn.TurnClientTcpProtocol):
+    """aioice's TCP TURN client that fails pending transactions when the connection drops."""
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for transaction in list(self.transactions.values()):
+            future = getattr(transaction, "_Transaction__future", None)
+            if future is not None and not future.done():
+                future.set_exception(ConnectionResetError("TURN connection closed"))
+        super().connection_lost(exc)
+
+
+@dataclass
+class TurnSession:
+    """One TURN allocation (RFC 8656) through aioice's client, with a callback for relayed data."""
+
+    client: turn.TurnClientMixin
+    transport: asyncio.BaseTransport
+    relayed: tuple[str, int] | None = None
+    mapped: tuple[str, int] | None = None
+    on_data: list[Callable[[bytes, tuple[str, int]], None]] = field(default_factory=list)
+
+    async def send(self, data: bytes, peer: tuple[str, int]) -> None:
+        """Send through a channel to `peer` (binds it on first use, RFC 8656 §12)."""
+        await self.client.send_data(data, peer)
+
+    async def aclose(self) -> None:
+        """Delete the allocation politely (bounded), and always close the socket."""
+        client: Any = self.client
+        try:
+            if client.refresh_task is not None:
+                client.refresh_task.cancel()
+                client.refresh_task = None
+            if self.relayed is not None and not self.transport.is_closing():
+                async with asyncio.timeout(0.5):
+                    await client.delete()
+        except (Exception, TimeoutError):
+            pass  # the server frees an allocation that is not refreshed (RFC 8656 §6)
+        finally:
+            close_now(self.transport)
+
+    def close_now(self) -> None:
+        """Synchronous cleanup for cancelled paths."""
+        client: Any = self.client
+        if client.refresh_task is not None:
+            client.refresh_task.cancel()
+        close_now(self.transport)
+
+
+def close_now(transport: asyncio.BaseTransport) -> None:
+    """Close a transport at once (abort streams so a dead TLS peer cannot hold the socket)."""
+    abort = getattr(transport, "abort", None)
+    if callable(abort):
+        abort()
+    else:
+        transport.close()
+
+
+async def open_turn_session(
+    address: str,
+    port: int,
+    transport: str,
+    username: str,
+    password: str,
+    tls: ssl.SSLContext | None,
+    server_hostname: str,
+    timeout_s: float,
+) -> TurnSession:
+    """Connect to a relay over udp/tcp/tls and allocate with long-term credentials (RFC 8656 §7, §9.2)."""
+    loop = asyncio.get_running_loop()
+    server = (address, port)
+
+    def make_client() -> Any:
+        cls = _UdpClient if transport == "udp" else _TcpClient
+        return cls(server, username=username, password=password, lifetime=120, channel_refresh_time=500)
+
+    inner_transport: asyncio.BaseTransport
+    if transport == "udp":
+        inner_transport, client = await loop.create_datagram_endpoint(make_client, remote_addr=server)
+    else:
+        async with asyncio.timeout(timeout_s):
+            inner_transport, client = await loop.create_connection(
+                make_client, host=address, port=port, ssl=tls, server_hostname=server_hostname if tls else None
+            )
+    session = TurnSession(client, inner_transport)
+    receiver = _Receiver(lambda data, addr: [cb(data, addr) for cb in session.on_data])
+    try:
+        async with asyncio.timeout(timeout_s):
+            session.relayed = await client.connect()
+        session.mapped = client.mapped_address
+        client.receiver = receiver
+    except BaseException:
+        session.close_now()
+        raise
+    return session

@@ -1,0 +1,148 @@
+"""STUN probe: a Binding request to every STUN server (RFC 8489), its server-reflexive address, and a DPI hint."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from app.engine.model import Category, Outcome, Status
+from app.engine.options import RunOptions
+from app.engine.profile import IceServer, Profile
+from app.engine.runner import Check, RunContext
+from app.probes import ice, net
+from app.probes.trust import os_trust_context
+
+CHECK_TIMEOUT_S = 8.0
+
+
+def nat_hint(mapped: list[tuple[str, int]]) -> str:
+    """From the mapped addresses two servers saw: same -> endpoint-independent mapping, else dependent (RFC 4787)."""
+    distinct = set(mapped)
+    if len(mapped) < 2:
+        return "unknown"
+    if len(distinct) == 1:
+        return "endpoint-independent mapping (same public address for both servers: good for direct media)"
+    return "address-dependent mapping (a different public address per server: direct media may need a relay)"
+
+
+async def probe_stun(server: IceServer, ctx: RunContext) -> Outcome:
+    """Resolve, then one Binding over UDP (or TLS for stuns:), plus a classic RFC 3489 Binding to tell DPI from a UDP block."""
+    url = server.url
+    res = await ctx.resolver.resolve(url.host)
+    details: dict[str, Any] = {"url": str(url), "transport": url.transport, "resolved": list(res.addresses)}
+    if not res.addresses:
+        details["dns_error"] = res.error
+        return Outcome(Status.SKIP, f"Not tried: {url.host} could not be looked up.", details)
+    address = res.addresses[0]
+    details["address"] = address
+    details["port"] = url.port
+    if url.transport == "udp":
+        return await _udp(address, url.port, url.host, details)
+    return await _stream(address, url.port, url.host, details)
+
+
+async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> Outcome:
+    sock = await ice.open_udp(address, port)
+    try:
+        start = time.perf_counter()
+        modern = asyncio.ensure_future(sock.transact(ice.binding_request(), (address, port)))
+        classic = asyncio.ensure_future(sock.classic())
+        try:
+            reply = await modern
+            error: BaseException | None = None
+        except (TimeoutError, OSError, ice.WrongProtocol) as exc:
+            reply, error = None, exc
+        rtt_ms = int((time.perf_counter() - start) * 1000)
+        if reply is not None:
+            classic.cancel()
+        classic_reply = await asyncio.gather(classic, return_exceptions=True)
+    finally:
+        sock.close()
+    old = classic_reply[0] if not isinstance(classic_reply[0], BaseException) else None
+    details["udp_answered"] = sock.udp_answered
+    if reply is not None:
+        details.update(_reply_facts(reply))
+        details["rtt_ms"] = rtt_ms
+        if reply.klass != "RESPONSE":
+            return Outcome(Status.WARN, f"{host} answered STUN with an error ({reply.error_code}).", details)
+        return Outcome(Status.PASS, f"Direct route open: {host} sees this computer as {details.get('mapped_address')}.", details)
+    assert error is not None
+    details["error_kind"] = _kind(error)
+    details["error"] = net.describe_error(error) if not isinstance(error, ice.WrongProtocol) else str(error)
+    details["classic_answered"] = old is not None
+    if old is not None:
+        details["classic_mapped_address"] = _fmt(old.mapped_address)
+        summary = (
+            f"STUN to {host}:{port} is filtered: a request without the STUN marker was answered, "
+            "so a firewall inspects and drops STUN (UDP itself passes)."
+        )
+    elif details["error_kind"] == net.REFUSED:
+        summary = f"{host} refused STUN on UDP {port} (port unreachable)."
+    elif details["error_kind"] == net.PROTOCOL:
+        summary = f"Something on UDP {port} answered, but not with STUN: {details['error']}."
+    else:
+        summary = f"No STUN answer from {host} on UDP {port} within {ice.UDP_GIVE_UP_S:g} s."
+    return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
+
+
+async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -> Outcome:
+    tls = os_trust_context() if details["transport"] == "tls" else None
+    try:
+        conn = await ice.open_stream(address, port, tls, host, 4.0)
+    except net.PhaseError as err:
+        details.update(err.evidence())
+        return Outcome(Status.FAIL, f"Cannot reach STUN at {host}:{port}: {err}.", details, ("stun_blocked",))
+    try:
+        start = time.perf_counter()
+        reply = await ice.stream_transact(conn, ice.binding_request())
+        details["rtt_ms"] = int((time.perf_counter() - start) * 1000)
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ice.WrongProtocol) as exc:
+        details.update({"error_kind": _kind(exc), "error": str(exc) or net.describe_error(exc)})
+        return Outcome(Status.FAIL, f"No STUN answer from {host}:{port}: {details['error']}.", details, ("stun_blocked",))
+    finally:
+        net_close = conn.writer.transport
+        ice.close_now(net_close)
+    details.update(_reply_facts(reply))
+    return Outcome(Status.PASS, f"STUN over {details['transport'].upper()} works: {host} answered.", details)
+
+
+def _reply_facts(reply: ice.StunReply) -> dict[str, Any]:
+    facts: dict[str, Any] = {"mapped_address": _fmt(reply.mapped_address)}
+    if reply.software:
+        facts["software"] = reply.software
+    if reply.other_address:
+        facts["other_address"] = _fmt(reply.other_address)
+    if reply.error_code:
+        facts["stun_error"] = f"{reply.error_code} {reply.error_reason}".strip()
+    return facts
+
+
+def _fmt(addr: tuple[str, int] | None) -> str:
+    if addr is None:
+        return ""
+    host = f"[{addr[0]}]" if ":" in addr[0] else addr[0]
+    return f"{host}:{addr[1]}"
+
+
+def _kind(exc: BaseException) -> str:
+    if isinstance(exc, ice.WrongProtocol):
+        return net.PROTOCOL
+    return net.classify_os_error(exc)
+
+
+def plan(profile: Profile, options: RunOptions) -> list[Check]:
+    """One STUN check per STUN server of the profile."""
+    checks: dict[str, Check] = {}
+
+    def make(server: IceServer) -> Check:
+        async def run(ctx: RunContext) -> Outcome:
+            return await probe_stun(server, ctx)
+
+        u = server.url
+        return Check(f"stun:{u.host}:{u.port}", Category.STUN, str(u), f"Direct video route via {u.host}", run, CHECK_TIMEOUT_S)
+
+    for server in profile.stun:
+        check = make(server)
+        checks.setdefault(check.id, check)
+    return list(checks.values())

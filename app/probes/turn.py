@@ -1,0 +1,317 @@
+"""TURN probe: per relay and transport, an unauthenticated Allocate (RFC 8656 §7) proving the path; with credentials
+a full Allocate and a relay loop through two allocations proving media can flow."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aioice import stun
+
+from app.engine.model import Category, Outcome, Status
+from app.engine.options import RunOptions
+from app.engine.profile import Profile
+from app.engine.runner import Check, RunContext
+from app.engine.urls import IceServerUrl
+from app.probes import ice, net
+from app.probes.trust import os_trust_context
+
+CONNECT_TIMEOUT_S = 3.5
+ALLOCATE_TIMEOUT_S = 4.0
+LOOP_PACKETS = 5
+LOOP_WAIT_S = 2.0
+
+CATEGORY = {"udp": Category.TURN_UDP, "tcp": Category.TURN_TCP, "tls": Category.TURN_TLS}
+BLOCKED_CODE = {"udp": "turn_udp_blocked", "tcp": "turn_tcp_blocked", "tls": "turn_tls_blocked"}
+RANK = {"udp": 0, "tcp": 1, "tls": 2}  # preference among relay transports (UDP best, TLS last)
+
+
+@dataclass(frozen=True)
+class TurnTarget:
+    """A relay to probe: its URL and optional credentials (static, or a REST API shared secret)."""
+
+    url: IceServerUrl
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    origin: str = "profile"
+
+    @property
+    def has_credentials(self) -> bool:
+        """True when a full Allocate can be tried."""
+        return bool(self.secret) or bool(self.username and self.password)
+
+    def credentials(self) -> tuple[str, str] | None:
+        """(username, password); REST credentials are minted from the secret for this run."""
+        if self.secret:
+            return ice.rest_credentials(self.secret)
+        if self.username and self.password:
+            return self.username, self.password
+        return None
+
+    @property
+    def check_id(self) -> str:
+        """`turn_<transport>:<host>:<port>`."""
+        return f"{CATEGORY[self.url.transport].value}:{self.url.host}:{self.url.port}"
+
+
+def targets(profile: Profile, options: RunOptions) -> list[TurnTarget]:
+    """Profile relays and relays given by IT/CLI, one per (transport, host, port); given credentials win."""
+    found: dict[str, TurnTarget] = {}
+    for s in profile.turn:
+        t = TurnTarget(s.url, s.username, s.password, s.secret, "profile")
+        found.setdefault(t.check_id, t)
+    for c in options.turn:
+        t = TurnTarget(c.url, c.username, c.password, c.secret, "given")
+        found[t.check_id] = t
+    return list(found.values())
+
+
+@dataclass
+class Reach:
+    """What an unauthenticated Allocate showed about the path to a relay."""
+
+    ok: bool
+    summary: str
+    details: dict[str, Any]
+
+
+async def reach(address: str, url: IceServerUrl) -> Reach:
+    """Unauthenticated Allocate over url.transport; 401 + REALM + NONCE proves the relay is reachable."""
+    where = f"{url.host}:{url.port}"
+    d: dict[str, Any] = {"address": address, "port": url.port, "transport": url.transport}
+    start = time.perf_counter()
+    if url.transport == "udp":
+        sock = await ice.open_udp(address, url.port)
+        try:
+            reply = await sock.transact(ice.allocate_request(), (address, url.port))
+        except (TimeoutError, OSError, ice.WrongProtocol) as exc:
+            d["udp_answered"] = sock.udp_answered
+            return _failed(exc, "allocate", where, f"UDP {url.port}", d)
+        finally:
+            sock.close()
+        d["udp_answered"] = True
+    else:
+        tls = os_trust_context() if url.transport == "tls" else None
+        try:
+            conn = await ice.open_stream(address, url.port, tls, url.host, CONNECT_TIMEOUT_S)
+        except net.PhaseError as err:
+            d.update(err.evidence())
+            if err.kind == net.TLS:
+                d["tls_reason"] = net.describe_error(err.cause)
+            return _failed(err.cause, err.phase, where, f"{url.transport.upper()} {url.port}", d)
+        d.update(conn.facts)
+        try:
+            reply = await ice.stream_transact(conn, ice.allocate_request(), ALLOCATE_TIMEOUT_S)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ice.WrongProtocol) as exc:
+            return _failed(exc, "allocate", where, f"{url.transport.upper()} {url.port}", d, after_tls=tls is not None)
+        finally:
+            ice.close_now(conn.writer.transport)
+    d["rtt_ms"] = int((time.perf_counter() - start) * 1000)
+    d["answer"] = f"{reply.error_code or 200} {reply.error_reason}".strip()
+    if reply.realm:
+        d["realm"] = reply.realm
+    if reply.software:
+        d["software"] = reply.software
+    proof = reply.error_code == 401 and reply.realm is not None and reply.has_nonce
+    if proof:
+        return Reach(True, f"Relay reachable over {url.transport.upper()} {url.port}: {url.host} asked for credentials.", d)
+    if reply.klass == "RESPONSE":
+        return Reach(True, f"Relay reachable over {url.transport.upper()} {url.port} (it allocated without credentials).", d)
+    return Reach(True, f"A STUN server answered on {where} ({d['answer']}), though not with the usual TURN challenge.", d)
+
+
+def _failed(exc: BaseException, phase: str, where: str, port: str, d: dict[str, Any], after_tls: bool = False) -> Reach:
+    kind = net.PROTOCOL if isinstance(exc, ice.WrongProtocol) else net.classify_os_error(exc)
+    d.setdefault("failed_phase", phase)
+    d["error_kind"] = kind
+    d["error"] = str(exc) if isinstance(exc, ice.WrongProtocol) else net.describe_error(exc)
+    if isinstance(exc, ice.WrongProtocol):
+        d["answer_start"] = ice.printable_start(exc.data)
+        return Reach(False, f"{where} answered on {port}, but not as a TURN relay ({d['answer_start']!r}).", d)
+    if kind == net.RESET and after_tls:
+        d["failed_phase"] = "after_tls"
+        return Reach(False, f"The connection to {where} was cut right after the TLS handshake (a filtering proxy?).", d)
+    if kind == net.RESET:
+        return Reach(False, f"The connection to {where} ({port}) was cut.", d)
+    if kind == net.TLS:
+        return Reach(False, f"The secure connection to {where} failed: {d.get('tls_reason', d['error'])}.", d)
+    if kind == net.REFUSED:
+        return Reach(False, f"{where} refused {port}.", d)
+    if kind == net.UNREACHABLE:
+        return Reach(False, f"{where} is unreachable on {port}: {d['error']}.", d)
+    if kind == net.TIMEOUT:
+        return Reach(False, f"No answer from {where} on {port}: a firewall drops it.", d)
+    return Reach(False, f"{where} on {port}: {d['error']}.", d)
+
+
+# ---------------------------------------------------------------- credentials: allocation and relay loop
+
+
+class AuthFailed(Exception):
+    """The relay rejected our credentials (401 after authenticating, RFC 8656 §9.2)."""
+
+
+class AllocationRefused(Exception):
+    """The relay refused the allocation for another reason (403, 437, 486, 508, ...)."""
+
+
+async def allocate(address: str, url: IceServerUrl, username: str, password: str) -> ice.TurnSession:
+    """A full Allocate with long-term credentials; raise AuthFailed, AllocationRefused, TimeoutError or OSError."""
+    tls = os_trust_context() if url.transport == "tls" else None
+    transport = "udp" if url.transport == "udp" else "tcp"
+    try:
+        return await ice.open_turn_session(
+            address, url.port, transport, username, password, tls, url.host, ALLOCATE_TIMEOUT_S
+        )
+    except stun.TransactionFailed as exc:
+        code = exc.response.error_code
+        reason = exc.response.attributes.get("ERROR-CODE", (code, ""))[1]
+        text = f"{code} {reason}".strip()
+        raise (AuthFailed(text) if code == 401 else AllocationRefused(text)) from None
+    except stun.TransactionTimeout:
+        raise TimeoutError("no answer to the authenticated Allocate") from None
+    except ConnectionError as exc:
+        raise OSError(str(exc)) from None
+
+
+def bind_now(session: ice.TurnSession, data: bytes, peer: tuple[str, int]) -> bool:
+    """Send ChannelData on an already bound channel without awaiting (RFC 8656 §12.4); False if not bound."""
+    client: Any = session.client
+    channel = client.peer_to_channel.get(peer)
+    if channel is None or session.transport.is_closing():
+        return False
+    client._send(struct.pack("!HH", channel, len(data)) + data)
+    return True
+
+
+async def open_loop(a: ice.TurnSession, b: ice.TurnSession) -> None:
+    """Bind channels both ways (each installs the permission, RFC 8656 §9) and make `b` echo what `a` sends."""
+    assert a.relayed is not None and b.relayed is not None
+    await a.send(b"CRDY-bind", b.relayed)
+    await b.send(b"CRDY-bind", a.relayed)
+    a_relayed = a.relayed
+
+    def echo(data: bytes, peer: tuple[str, int]) -> None:
+        if data.startswith(b"CRDY") and data != b"CRDY-bind":
+            bind_now(b, data, a_relayed)
+
+    b.on_data.append(echo)
+
+
+async def relay_loop(a: ice.TurnSession, b: ice.TurnSession, count: int = LOOP_PACKETS) -> dict[str, Any]:
+    """A few packets A -> relay -> B -> relay -> A; evidence that media flows through the relay."""
+    assert b.relayed is not None
+    got: dict[int, float] = {}
+    sent: dict[int, float] = {}
+    done = asyncio.Event()
+
+    def on_echo(data: bytes, peer: tuple[str, int]) -> None:
+        if len(data) >= 8 and data.startswith(b"CRDY"):
+            seq = struct.unpack("!I", data[4:8])[0]
+            if seq in sent and seq not in got:
+                got[seq] = time.perf_counter()
+                if len(got) == count:
+                    done.set()
+
+    a.on_data.append(on_echo)
+    try:
+        for seq in range(count):
+            sent[seq] = time.perf_counter()
+            bind_now(a, b"CRDY" + struct.pack("!I", seq) + bytes(32), b.relayed)
+            await asyncio.sleep(0.02)
+        try:
+            async with asyncio.timeout(LOOP_WAIT_S):
+                await done.wait()
+        except TimeoutError:
+            pass
+    finally:
+        a.on_data.remove(on_echo)
+    rtts = sorted(int((got[s] - sent[s]) * 1000) for s in got)
+    return {"loop_sent": count, "loop_echoed": len(got), "loop_rtt_ms": rtts[len(rtts) // 2] if rtts else None}
+
+
+async def probe_with_credentials(target: TurnTarget, address: str, d: dict[str, Any]) -> Outcome:
+    """Two allocations and a relay loop between them; 401 -> turn_auth_failed."""
+    creds = target.credentials()
+    assert creds is not None
+    d["credentials"] = "rest" if target.secret else "static"
+    url = target.url
+    sessions: list[ice.TurnSession] = []
+    try:
+        try:
+            for _ in range(2):
+                sessions.append(await allocate(address, url, *creds))
+        except AuthFailed as exc:
+            d["turn_error"] = str(exc)
+            return Outcome(Status.FAIL, f"{url.host} rejects the given TURN credentials ({exc}).", d, ("turn_auth_failed",))
+        except AllocationRefused as exc:
+            d["turn_error"] = str(exc)
+            return Outcome(Status.WARN, f"{url.host} is reachable but refused an allocation ({exc}).", d)
+        except (TimeoutError, OSError) as exc:
+            d["turn_error"] = net.describe_error(exc)
+            return Outcome(Status.FAIL, f"Allocation on {url.host} failed: {d['turn_error']}.", d, (BLOCKED_CODE[url.transport],))
+        a, b = sessions
+        d["relayed_address"] = _fmt(a.relayed)
+        d["mapped_address"] = _fmt(a.mapped)
+        try:
+            async with asyncio.timeout(ALLOCATE_TIMEOUT_S):
+                await open_loop(a, b)
+        except (TimeoutError, OSError, stun.TransactionError) as exc:
+            d["turn_error"] = f"channel binding failed: {exc}"
+            return Outcome(Status.FAIL, f"Allocated on {url.host}, but no channel could be bound.", d, (BLOCKED_CODE[url.transport],))
+        d.update(await relay_loop(a, b))
+    finally:
+        await asyncio.gather(*(s.aclose() for s in sessions), return_exceptions=True)
+    d["relay_loop"] = d["loop_echoed"] > 0
+    if d["relay_loop"]:
+        return Outcome(
+            Status.PASS,
+            f"Relay works over {url.transport.upper()} {url.port}: media looped through two allocations "
+            f"({d['loop_echoed']}/{d['loop_sent']} back).",
+            d,
+        )
+    return Outcome(Status.FAIL, f"Allocated on {url.host}, but nothing came back through the relay.", d, (BLOCKED_CODE[url.transport],))
+
+
+async def probe_turn(target: TurnTarget, ctx: RunContext) -> Outcome:
+    """Resolve, prove the path with an unauthenticated Allocate, then (with credentials) the relay loop."""
+    url = target.url
+    res = await ctx.resolver.resolve(url.host)
+    d: dict[str, Any] = {"url": str(url), "resolved": list(res.addresses), "origin": target.origin}
+    if not res.addresses:
+        d["dns_error"] = res.error
+        return Outcome(Status.SKIP, f"Not tried: {url.host} could not be looked up.", d)
+    r = await reach(res.addresses[0], url)
+    d.update(r.details)
+    if not r.ok:
+        return Outcome(Status.FAIL, r.summary, d, (BLOCKED_CODE[url.transport],))
+    if target.has_credentials:
+        return await probe_with_credentials(target, res.addresses[0], d)
+    return Outcome(Status.PASS, r.summary, d)
+
+
+def _fmt(addr: tuple[str, int] | None) -> str:
+    if addr is None:
+        return ""
+    return f"[{addr[0]}]:{addr[1]}" if ":" in addr[0] else f"{addr[0]}:{addr[1]}"
+
+
+_TITLES = {"udp": "Backup video route (UDP) via", "tcp": "Backup video route (TCP) via", "tls": "Backup video route (TLS) via"}
+
+
+def plan(profile: Profile, options: RunOptions) -> list[Check]:
+    """One TURN check per relay and transport (profile entries plus relays given by IT or the CLI)."""
+
+    def make(target: TurnTarget) -> Check:
+        async def run(ctx: RunContext) -> Outcome:
+            return await probe_turn(target, ctx)
+
+        u = target.url
+        timeout = 20.0 if target.has_credentials else 12.0
+        return Check(target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout)
+
+    return [make(t) for t in targets(profile, options)]
