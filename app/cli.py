@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="debug log on stderr")
     check.add_argument("--log", metavar="FILE", help="write the debug log to FILE")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+    check.add_argument("--bundle", metavar="PATH", help="write the report bundle (zip) to PATH, or into PATH if it is a folder")
+    check.add_argument("--anonymize", action="store_true", help="leave your user name, computer name and local addresses out of the bundle")
     check.add_argument("--config", metavar="TOML", help="IT preset file (default: callready.toml beside the program)")
     check.set_defaults(handler=cmd_check)
 
@@ -236,4 +238,4 @@ def _load_extensions() -> None:
                 raise
 
 
-_EXTENSIONS: list[str] = []
+_EXTENSIONS: list[str] = ["app.report.cli"]
