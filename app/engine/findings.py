@@ -115,7 +115,7 @@ _SPECS = [
         "VPN adapter(s) up: {vpn}."),
     FindingSpec("vpn_full_tunnel", W, "Video would go through the company VPN",
         "Your VPN would carry the video, which often makes calls poor. Disconnect the VPN for the interview, or ask your IT team.",
-        "The VPN ({vpn}) carries the platform's media. Exempt UDP from the VPN, or exempt TCP 443 to the TURN ranges ({turn_ranges}) (split tunnel)."),
+        "The VPN ({vpn}) carries the platform's media. Split-tunnel it as the platform's guide asks: {vpn_exemption}."),
     FindingSpec("vpn_split_tunnel", INFO, "The VPN leaves video outside the tunnel",
         "Your VPN is set up so video does not go through it. Good.",
         "The VPN ({vpn}) routes the platform's media destinations outside the tunnel."),

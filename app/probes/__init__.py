@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from app.probes import dns, https
+from app.probes import dns, https, vpn
 
 PLANNERS = [
     dns.plan,
     https.plan,
+    vpn.plan,
 ]
