@@ -1,0 +1,1 @@
+"""The wizard: pages, widgets and the qasync bridge; it shows engine events and owns no network code."""

@@ -1,0 +1,94 @@
+"""`python -m app` with no arguments: the wizard window on a qasync event loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from typing import Sequence
+
+from app import TOOL_NAME, __version__
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Wizard options: the platform and region to preselect."""
+    parser = argparse.ArgumentParser(prog="callready gui", description=f"{TOOL_NAME} wizard")
+    parser.add_argument("--profile", default=None, help="platform profile to preselect (default: flo-recruit)")
+    parser.add_argument("--region", default=None, help="region to preselect (KUDO: us, eu, ca)")
+    parser.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
+    return parser.parse_args(list(argv))
+
+
+def create_app() -> object:
+    """The QApplication (made once): name, icon, high-DPI rounding, theme following the OS."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.theme import apply_theme
+    from app.gui.widgets import icon
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication([sys.argv[0] if sys.argv else TOOL_NAME])
+    app.setApplicationName(TOOL_NAME)
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(icon("callready"))
+    app.setQuitOnLastWindowClosed(False)  # the loop ends when the wizard says it has closed
+    apply_theme(app)  # type: ignore[arg-type]
+    return app
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Open the wizard and run until its window closes; returns the process exit code."""
+    args = parse_args(argv)
+    import qasync
+    from PySide6.QtCore import QTimer
+
+    from app.gui.preset import WizardPreset
+    from app.gui.window import MainWindow
+    from app.logs import setup_logging
+
+    app = create_app()
+    memory = setup_logging()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(preset=WizardPreset(profile_id=args.profile, region=args.region), memory_log=memory)
+    window.reporter.install(loop)
+    closed = loop.create_future()
+    window.closed.connect(lambda: closed.done() or closed.set_result(None))
+    window.show()
+    if os.environ.get("CALLREADY_BENCH_SHOWN"):  # bench/bench_gui.py: report when the window is on screen
+        def shown() -> None:
+            handle = window.windowHandle()
+            if handle is not None and handle.isExposed():
+                sys.stderr.write(f"callready-visible {time.monotonic():.6f}\n")
+                sys.stderr.flush()
+                window.close()
+            else:
+                QTimer.singleShot(5, shown)
+
+        QTimer.singleShot(0, shown)
+    try:
+        loop.run_until_complete(closed)
+        _finish_tasks(loop)
+    finally:
+        window.reporter.uninstall()
+        loop.close()
+    return 0
+
+
+def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel and await anything still pending, so nothing is left behind at exit."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""The wizard's four pages: welcome, checking, result, share."""

@@ -1,0 +1,52 @@
+"""Look and feel: Fusion style, dark palette when the OS is in dark mode (QStyleHints.colorScheme)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+def is_dark(app: QApplication) -> bool:
+    """True when the OS asks for dark mode (Qt 6.5+), else judged from the window colour."""
+    hints = app.styleHints()
+    scheme = getattr(hints, "colorScheme", None)
+    if scheme is not None:
+        value = scheme()
+        if value == Qt.ColorScheme.Dark:
+            return True
+        if value == Qt.ColorScheme.Light:
+            return False
+    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def dark_palette() -> QPalette:
+    """A calm dark palette with enough contrast for text and disabled text."""
+    p = QPalette()
+    roles = QPalette.ColorRole
+    colours = {
+        roles.Window: "#202226", roles.WindowText: "#eceff3", roles.Base: "#16181b",
+        roles.AlternateBase: "#262a2f", roles.ToolTipBase: "#2c3036", roles.ToolTipText: "#eceff3",
+        roles.Text: "#eceff3", roles.Button: "#2c3036", roles.ButtonText: "#eceff3",
+        roles.BrightText: "#ff6b6b", roles.Highlight: "#3d86e0", roles.HighlightedText: "#ffffff",
+        roles.Link: "#7fb3ff", roles.PlaceholderText: "#9aa1ab", roles.Mid: "#3a3f46", roles.Dark: "#111315",
+    }  # fmt: skip
+    for role, colour in colours.items():
+        p.setColor(role, QColor(colour))
+    for role in (roles.Text, roles.WindowText, roles.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7d848e"))
+    return p
+
+
+def apply_theme(app: QApplication, dark: bool | None = None) -> bool:
+    """Use Fusion and follow the OS colour scheme (or `dark` when given); returns whether dark is on."""
+    app.setStyle("Fusion")
+    on = is_dark(app) if dark is None else dark
+    app.setPalette(dark_palette() if on else app.style().standardPalette())
+    if dark is None:
+        hints = app.styleHints()
+        changed = getattr(hints, "colorSchemeChanged", None)
+        if changed is not None and not getattr(app, "_callready_theme_hooked", False):
+            changed.connect(lambda _scheme: apply_theme(app, _scheme == Qt.ColorScheme.Dark))
+            app._callready_theme_hooked = True  # type: ignore[attr-defined]
+    return on

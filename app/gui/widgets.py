@@ -1,0 +1,117 @@
+"""Small widgets: status icons (SVG, crisp at any scale), a check row, headings that follow the system font."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFont, QIcon
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from app.gui.assets import icon_path
+from app.gui.rows import Row, RowState
+
+
+@lru_cache(maxsize=None)
+def icon(name: str) -> QIcon:
+    """An SVG icon from resources/icons (rendered by Qt at the screen's device pixel ratio)."""
+    return QIcon(str(icon_path(name)))
+
+
+def em(widget: QWidget, factor: float = 1.0) -> int:
+    """`factor` times the widget's font height in logical pixels (so sizes follow the system font)."""
+    return max(1, round(widget.fontMetrics().height() * factor))
+
+
+class StatusIcon(QLabel):
+    """A status icon sized in text lines; its accessible name carries the words too."""
+
+    def __init__(self, state: RowState = RowState.WAITING, lines: float = 1.3, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lines = lines
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.set_state(state)
+
+    def set_state(self, state: RowState) -> None:
+        """Show `state`'s icon."""
+        self.state = state
+        side = em(self, self._lines)
+        self.setFixedSize(side, side)
+        dpr = self.devicePixelRatioF()
+        self.setPixmap(icon(state.icon).pixmap(QSize(side, side), dpr))
+        self.setAccessibleName(state.value)
+
+
+def page_layout(page: QWidget) -> QVBoxLayout:
+    """A page's vertical layout with margins and spacing in text units."""
+    layout = QVBoxLayout(page)
+    m = em(page, 1.1)
+    layout.setContentsMargins(m, m, m, m)
+    layout.setSpacing(em(page, 0.6))
+    return layout
+
+
+def heading(text: str, scale: float = 1.5, parent: QWidget | None = None) -> QLabel:
+    """A bold heading scaled from the application font (never a fixed pixel size)."""
+    label = QLabel(text, parent)
+    font = QFont(label.font())
+    size = font.pointSizeF()
+    if size > 0:
+        font.setPointSizeF(size * scale)
+    font.setBold(True)
+    label.setFont(font)
+    label.setWordWrap(True)
+    label.setAccessibleName(text)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def paragraph(text: str, parent: QWidget | None = None) -> QLabel:
+    """A wrapping paragraph."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class CheckRowWidget(QWidget):
+    """One plain-words row: icon, title, state in words, and a short line of detail."""
+
+    def __init__(self, row: Row, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = row.key
+        self.setObjectName(f"row-{row.key}")
+        self.icon = StatusIcon(row.state)
+        self.title = QLabel(row.title)
+        bold = QFont(self.title.font())
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.title.setWordWrap(True)
+        self.state_label = QLabel(row.state.value)
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.detail.setForegroundRole(self.detail.foregroundRole())
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(self.title)
+        text.addWidget(self.detail)
+        top = QHBoxLayout(self)
+        top.setContentsMargins(0, 2, 0, 2)
+        top.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(text, 1)
+        top.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignTop)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.update_from(row)
+
+    def update_from(self, row: Row) -> None:
+        """Show the row's current state and summary."""
+        state = row.state
+        self.icon.set_state(state)
+        self.state_label.setText(state.value)
+        self.detail.setText(row.summary)
+        self.detail.setVisible(bool(row.summary))
+        self.setAccessibleName(f"{row.title}: {state.value}")
+        self.setAccessibleDescription(row.summary)
+        self.setToolTip(row.summary)

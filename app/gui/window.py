@@ -1,0 +1,290 @@
+"""The wizard window: four pages on a stack, driven by engine events from a Session on the qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QStandardPaths, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
+
+from app.engine.model import Event, RunResult
+from app.engine.options import RunOptions
+from app.engine.profile import Profile, ProfileError, load_profile, shipped_profiles
+from app.engine.session import Planner, Session
+from app.gui import reporting
+from app.gui.errors import ErrorReporter
+from app.gui.pages.checking import CheckingPage
+from app.gui.pages.result import ResultPage
+from app.gui.pages.share import SharePage
+from app.gui.pages.welcome import ProfileChoice, WelcomePage, choice_of
+from app.gui.preset import WizardPreset
+from app.gui.rows import RowBoard, RowState
+from app.gui.settings import SettingsError, options_from_values
+from app.gui.widgets import em, icon
+from app.logs import MemoryLog, redactor, setup_logging
+
+log = logging.getLogger("callready.gui")
+
+
+def _load_choices() -> tuple[list[ProfileChoice], dict[str, Profile]]:
+    profiles: dict[str, Profile] = {}
+    for pid in shipped_profiles():
+        try:
+            profiles[pid] = load_profile(pid)
+        except ProfileError:
+            log.exception("shipped profile %s does not load", pid)
+    return [choice_of(p) for p in profiles.values()], profiles
+
+
+class MainWindow(QMainWindow):
+    """The wizard. `planners` and `base_options` let tests drive it with recorded checks."""
+
+    closed = Signal()
+    run_finished = Signal(object)  # RunResult
+
+    def __init__(
+        self,
+        profile_id: str | None = None,
+        preset: WizardPreset | None = None,
+        planners: Sequence[Planner] | None = None,
+        base_options: RunOptions | None = None,
+        memory_log: MemoryLog | None = None,
+        open_url: Callable[[QUrl], object] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.preset = preset or WizardPreset(profile_id=profile_id)
+        self._planners = planners
+        self._base_options = base_options or RunOptions()
+        self.memory = memory_log or setup_logging()
+        self.open_url = open_url or QDesktopServices.openUrl
+        self.reporter = ErrorReporter(lambda: self, lambda: self.support_email)
+        choices, self._profiles = _load_choices()
+
+        self.welcome = WelcomePage(choices, self.preset)
+        self.checking = CheckingPage()
+        self.result_page = ResultPage()
+        self.share = SharePage()
+        self.stack = QStackedWidget()
+        for page in (self.welcome, self.checking, self.result_page, self.share):
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+        self.setWindowIcon(icon("callready"))
+        self.resize(em(self, 46), em(self, 40))
+        self.setMinimumSize(em(self, 30), em(self, 26))
+
+        self.session: Session | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.board = RowBoard()
+        self.result: RunResult | None = None
+        self.profile: Profile | None = None
+        self.options: RunOptions | None = None
+        self.bundle_path: Path | None = None
+        self._log_start = 0
+        self._t0 = 0.0
+        self._close_after_run = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self._tick)
+
+        self.welcome.start_requested.connect(self.start)
+        self.welcome.platform_changed.connect(self._brand)
+        self.checking.cancel_requested.connect(self.cancel)
+        self.result_page.again_requested.connect(self.start)
+        self.result_page.share_requested.connect(self.show_share)
+        self.share.back_requested.connect(lambda: self._go(self.result_page, self.result_page.share))
+        self.share.again_requested.connect(self.start)
+        self.share.save_requested.connect(self.save_report)
+        self.share.email_requested.connect(self.email_support)
+        self.share.anonymize_changed.connect(lambda _on: self._preview())
+        self._brand(str(self.welcome.platform.currentData()))
+        self._go(self.welcome, self.welcome.start)
+
+    # ------------------------------------------------------------ state
+
+    @property
+    def support_email(self) -> str:
+        """Where people send reports: the IT preset's address, else the platform's."""
+        if self.preset.support_email:
+            return self.preset.support_email
+        p = self.profile or self._profiles.get(str(self.welcome.platform.currentData()))
+        return p.support_email if p else ""
+
+    @property
+    def running(self) -> bool:
+        """True while a run's task is alive."""
+        return self.task is not None and not self.task.done()
+
+    def _brand(self, profile_id: str) -> None:
+        p = self._profiles.get(profile_id)
+        self.setWindowTitle(p.window_title if p else "Network check")
+
+    def _go(self, page: QWidget, focus: QWidget | None = None) -> None:
+        self.stack.setCurrentWidget(page)
+        if focus is not None:
+            focus.setFocus()
+
+    # ------------------------------------------------------------ run
+
+    def start(self) -> None:
+        """Validate the entries, then run a Session and show its events live."""
+        if self.running:
+            return
+        values = self.welcome.values()
+        try:
+            profile = load_profile(values.profile_id, values.region)
+            options = options_from_values(values, self._base_options)
+        except (ProfileError, SettingsError) as exc:
+            self.welcome.show_error(str(exc))
+            self._go(self.welcome)
+            return
+        self.welcome.show_error("")
+        redactor().add(*options.secrets())
+        redactor().add(*(s for t in profile.turn for s in (t.password, t.secret) if s))
+        self.profile, self.options, self.result, self.bundle_path = profile, options, None, None
+        self._brand(profile.id)
+        self._log_start = len(self.memory.lines)
+        self.board = RowBoard()
+        self.checking.reset()
+        self._go(self.checking, self.checking.cancel)
+        self._t0 = time.monotonic()
+        self._timer.start()
+        self.session = Session(profile, options, self._on_event, planners=self._planners)
+        self.task = asyncio.get_event_loop().create_task(self._run(self.session), name="callready-wizard-run")
+
+    async def _run(self, session: Session) -> None:
+        try:
+            result = await session.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._run_failed(exc)
+            return
+        finally:
+            self._timer.stop()
+            self._tick()
+            if self._close_after_run:
+                QTimer.singleShot(0, self.close)
+        if not self._close_after_run:
+            self._show_result(result)
+
+    def _on_event(self, event: Event) -> None:
+        row = self.board.apply(event)
+        if row is None:
+            self.checking.show_board(self.board)
+        else:
+            self.checking.update_row(row, self.board)
+
+    def _tick(self) -> None:
+        if self._t0:
+            self.checking.set_elapsed(time.monotonic() - self._t0)
+
+    def cancel(self) -> None:
+        """Stop the run now; the partial result is shown when it arrives."""
+        if self.session is not None and self.running:
+            self.checking.cancelling()
+            self.session.cancel()
+
+    def _show_result(self, result: RunResult) -> None:
+        self.result = result
+        assert self.profile is not None
+        self.result_page.show_result(result, self.board, self.profile.browser_advice, self.support_email)
+        self._go(self.result_page, self.result_page.share)
+        self.run_finished.emit(result)
+
+    def _run_failed(self, exc: BaseException) -> None:
+        self.welcome.show_error("The last check stopped because of an unexpected problem. You can try again.")
+        self._go(self.welcome, self.welcome.start)
+        self.reporter.show(exc, "while checking")
+
+    # ------------------------------------------------------------ share
+
+    def show_share(self) -> None:
+        """Open the Share page with the default folder and a contents preview."""
+        if not self.share.folder.text():
+            locs = [
+                QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DesktopLocation),
+                QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation),
+            ]
+            self.share.folder.setText(str(reporting.default_folder(locs)))
+        self.share.set_status("")
+        self._preview()
+        self._go(self.share, self.share.save)
+
+    def _preview(self) -> None:
+        if self.result and self.profile and self.options:
+            lines = reporting.contents_preview(self.result, self.share.anonymize.isChecked())
+            self.share.set_contents(lines)
+
+    def save_report(self) -> None:
+        """Write the bundle without freezing the window."""
+        asyncio.get_event_loop().create_task(self._save(), name="callready-save-report")
+
+    async def _save(self) -> Path | None:
+        if not (self.result and self.profile and self.options):
+            return None
+        folder = Path(self.share.folder.text().strip() or str(Path.home())).expanduser()
+        log_text = "\n".join(self.memory.lines[self._log_start :]) + "\n"
+        self.share.save.setEnabled(False)
+        self.share.set_status("Saving the report…", RowState.RUNNING)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = await asyncio.to_thread(
+                reporting.write_bundle,
+                self.result, self.profile, self.options, log_text, folder, self.share.anonymize.isChecked(),
+            )  # fmt: skip
+        except reporting.ReportUnavailable as exc:
+            self.share.set_status(f"The report could not be saved: {exc}.", RowState.FAILED)
+            return None
+        except OSError as exc:
+            self.share.set_status(f"The report could not be saved in {folder}: {exc.strerror or exc}.", RowState.FAILED)
+            return None
+        finally:
+            self.share.save.setEnabled(True)
+        self.bundle_path = path
+        self.share.set_status(f"Saved: {path}", RowState.PASSED)
+        return path
+
+    def email_support(self) -> None:
+        """Open the mail program addressed to support and reveal the saved bundle for attaching."""
+        asyncio.get_event_loop().create_task(self._email(), name="callready-email-support")
+
+    async def _email(self) -> None:
+        if not (self.result and self.profile):
+            return
+        path = self.bundle_path or await self._save()
+        url = reporting.support_mailto(self.result, self.profile, self.support_email, path)
+        self.open_url(QUrl(url))
+        if path is not None:
+            self.open_url(QUrl.fromLocalFile(str(path.parent if path.is_file() else path)))
+            self.share.set_status(
+                f"Your email program should open a message to {self.support_email}. "
+                f"Attach the report from the folder that opened: {path}",
+                RowState.PASSED,
+            )
+        else:
+            self.share.set_status(
+                f"Your email program should open a message to {self.support_email}. The report could not be "
+                "saved, so describe the result in the message.",
+                RowState.WARNING,
+            )
+
+    # ------------------------------------------------------------ close
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        """Closing mid-run cancels the run first, then closes once the partial result is in."""
+        if self.running and self.session is not None:
+            self._close_after_run = True
+            self.session.cancel()
+            self.hide()
+            event.ignore()
+            return
+        self._timer.stop()
+        self.reporter.uninstall()
+        super().closeEvent(event)
+        self.closed.emit()

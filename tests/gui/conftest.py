@@ -1,0 +1,33 @@
+"""pytest-qt set-up: offscreen Qt and ONE session-wide qasync loop (a per-test loop hangs the second test)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def qapp_cls():  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication
+
+
+@pytest.fixture(scope="session")
+def qloop(qapp):  # type: ignore[no-untyped-def]
+    """The qasync loop shared by every GUI test, running inside Qt's own event processing."""
+    import qasync
+
+    from app.gui.main import create_app
+
+    create_app()
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in pending:
+        t.cancel()

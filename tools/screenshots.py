@@ -1,0 +1,133 @@
+"""Screenshots of every wizard page in each outcome, offscreen, at 100 % and 200 % (docs/screenshots/).
+
+    python tools/screenshots.py            # both scales, light, plus a dark set at 100 %
+    python tools/screenshots.py --scale 2  # one scale only (this is how the script re-runs itself)
+
+Drives the real window with recorded engine results (tests/gui/recorded.py); no network is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+OUTCOMES = ("ready", "degraded", "blocked", "cancelled", "error")
+
+
+async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise TimeoutError("screenshot driver: state not reached")
+        await asyncio.sleep(0.02)
+
+
+def _save(widget, name: str, suffix: str) -> Path:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    path = OUT / f"{name}{suffix}.png"
+    if not widget.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    return path
+
+
+async def shoot(suffix: str, dark: bool, outcomes: tuple[str, ...]) -> list[Path]:
+    """Run each outcome through the window and grab every page."""
+    from app.gui.window import MainWindow
+    from tests.gui import recorded
+
+    written: list[Path] = []
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / "callready-shots"
+    for outcome in outcomes:
+        opened: list[str] = []
+        win = MainWindow(planners=recorded.planners(outcome, scale=1.0), open_url=lambda u: opened.append(u.toString()))
+        win.show()
+        if outcome == outcomes[0]:
+            written.append(_save(win, "01-welcome", suffix))
+            win.welcome.email.setText("jordan@example.com")
+            win.welcome.advanced_toggle.setChecked(True)
+            win.welcome.proxy.setText("http://proxy.example.com:8080")
+            written.append(_save(win, "01-welcome-advanced", suffix))
+            win.welcome.advanced_toggle.setChecked(False)
+        else:
+            win.welcome.email.setText("jordan@example.com")
+        win.start()
+        if outcome == "error":
+            await _until(lambda: bool(win.reporter.dialogs))
+            written.append(_save(win, f"{outcome}-welcome", suffix))
+            dialog = win.reporter.dialogs[0]
+            written.append(_save(dialog, f"{outcome}-dialog", suffix))
+            dialog.close()
+            win.close()
+            continue
+        await _until(lambda: win.board.done >= max(1, win.board.total // 2))
+        written.append(_save(win, f"{outcome}-2-checking", suffix))
+        if outcome == "cancelled":
+            win.cancel()
+        await _until(lambda: win.result is not None)
+        written.append(_save(win, f"{outcome}-3-result", suffix))
+        win.result_page.details_toggle.setChecked(True)
+        written.append(_save(win, f"{outcome}-3-result-details", suffix))
+        win.result_page.details_toggle.setChecked(False)
+        win.show_share()
+        win.share.folder.setText(str(tmp))
+        written.append(_save(win, f"{outcome}-4-share", suffix))
+        await win._save()
+        written.append(_save(win, f"{outcome}-4-share-saved", suffix))
+        win.close()
+    return written
+
+
+def run_one(scale: str, dark: bool, outcomes: tuple[str, ...]) -> int:
+    """Take one set in this process (the scale is fixed by QT_SCALE_FACTOR before Qt starts)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(ROOT))
+    import qasync
+
+    from app.gui.main import create_app
+    from app.gui.theme import apply_theme
+    from app.logs import setup_logging
+
+    app = create_app()
+    apply_theme(app, dark)  # type: ignore[arg-type]
+    setup_logging()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    suffix = f"@{scale}x" + ("-dark" if dark else "")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with loop:
+        written = loop.run_until_complete(shoot(suffix, dark, outcomes))
+    for p in written:
+        print(p.relative_to(ROOT))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=("1", "2"), help="take only this scale, in this process")
+    parser.add_argument("--dark", action="store_true", help="dark palette")
+    parser.add_argument("--outcome", action="append", choices=OUTCOMES, help="only these outcomes")
+    args = parser.parse_args(argv)
+    outcomes = tuple(args.outcome or OUTCOMES)
+    if args.scale:
+        return run_one(args.scale, args.dark, outcomes)
+    rc = 0
+    for scale, dark in (("1", False), ("2", False), ("1", True)):
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale)
+        cmd = [sys.executable, __file__, "--scale", scale] + (["--dark"] if dark else [])
+        for o in args.outcome or ():
+            cmd += ["--outcome", o]
+        rc |= subprocess.run(cmd, env=env, cwd=ROOT).returncode
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
