@@ -37,26 +37,33 @@ class Redactor:
     anonymize: bool = False
     _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _marks: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _users: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Host names and addresses match in any case; user names exactly (so "root" leaves "Test Root CA" alone).
         marks: dict[str, str] = {}
-        for terms, mark in ((self.addresses, ADDRESS_MARK), (self.users, USER_MARK), (self.hosts, HOST_MARK)):
-            for t in terms:
-                if t and len(t) >= 2:
-                    marks.setdefault(t.lower(), mark)
-        if marks:
-            alternatives = "|".join(re.escape(t) for t in sorted(marks, key=len, reverse=True))
-            # A term counts only as a whole word: "10.0.0.5" must not eat "10.0.0.55", "test" not "ok.test".
-            pattern = re.compile(rf"(?<![\w.:%-])(?:{alternatives})(?![\w:-]|\.\w)", re.IGNORECASE)
+        for terms, mark in ((self.addresses, ADDRESS_MARK), (self.hosts, HOST_MARK)):
+            marks.update({t.lower(): mark for t in terms if t and len(t) >= 2 and t.lower() not in marks})
+        users = {t: USER_MARK for t in self.users if t and len(t) >= 2}
+        alternatives = [(t, f"(?i:{re.escape(t)})") for t in marks] + [(t, re.escape(t)) for t in users]
+        if alternatives:
+            body = "|".join(rx for _t, rx in sorted(alternatives, key=lambda a: len(a[0]), reverse=True))
+            # A term counts only as a whole word: "10.0.0.5" must not eat "10.0.0.55", "box" not "ok.box".
+            pattern = re.compile(rf"(?<![\w.:%-])(?:{body})(?![\w:-])")
             object.__setattr__(self, "_pattern", pattern)
         object.__setattr__(self, "_marks", marks)
+        object.__setattr__(self, "_users", users)
+
+    def _mark(self, m: re.Match[str]) -> str:
+        found = m.group(0)
+        return self._users.get(found) or self._marks.get(found.lower(), USER_MARK)
 
     def text(self, value: str) -> str:
         """The text with every secret and identity term replaced."""
         for secret in sorted({v for s in self.secrets if s for v in _variants(s)}, key=len, reverse=True):
             value = value.replace(secret, SECRET_MARK)
         if self._pattern is not None:
-            value = self._pattern.sub(lambda m: self._marks[m.group(0).lower()], value)
+            value = self._pattern.sub(self._mark, value)
         return value
 
     def data(self, value: Any) -> Any:
