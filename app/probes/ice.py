@@ -128,7 +128,9 @@ def new_classic_key() -> bytes:
             return key
 
 
-def rest_credentials(secret: str, user: str = "callready", ttl_s: int = 3600, now: float | None = None) -> tuple[str, str]:
+def rest_credentials(
+    secret: str, user: str = "callready", ttl_s: int = 3600, now: float | None = None
+) -> tuple[str, str]:
     """TURN REST API time-limited credentials: `<expiry>:<user>`, base64(HMAC-SHA1(secret, username))."""
     username = f"{int((now if now is not None else time.time()) + ttl_s)}:{user}"
     digest = hmac.new(secret.encode("utf-8"), username.encode("utf-8"), hashlib.sha1).digest()
@@ -265,16 +267,21 @@ async def open_udp(address: str, port: int) -> StunDatagram:
 
 
 async def read_frame(reader: asyncio.StreamReader) -> bytes:
-    """Read one STUN message from a stream; raise WrongProtocol for other bytes, IncompleteReadError on close."""
-    header = await reader.readexactly(4)
+    """Read one STUN message from a stream; raise WrongProtocol for other bytes, IncompleteReadError on a bare close."""
+    try:
+        header = await reader.readexactly(20)
+    except asyncio.IncompleteReadError as exc:
+        if exc.partial:
+            raise WrongProtocol(exc.partial) from None
+        raise
     total = frame_length(header)
-    if total is None:
+    if total is None or header[4:8] != struct.pack("!I", stun.COOKIE):
         try:
-            more = await asyncio.wait_for(reader.read(60), 0.2)
+            more = await asyncio.wait_for(reader.read(40), 0.2)
         except (TimeoutError, OSError):
             more = b""
         raise WrongProtocol(header + more)
-    rest = await reader.readexactly(total - 4)
+    rest = await reader.readexactly(total - 20)
     return header + rest
 
 

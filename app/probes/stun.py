@@ -66,7 +66,9 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
         details["rtt_ms"] = rtt_ms
         if reply.klass != "RESPONSE":
             return Outcome(Status.WARN, f"{host} answered STUN with an error ({reply.error_code}).", details)
-        return Outcome(Status.PASS, f"Direct route open: {host} sees this computer as {details.get('mapped_address')}.", details)
+        return Outcome(
+            Status.PASS, f"Direct route open: {host} sees this computer as {details.get('mapped_address')}.", details
+        )
     assert error is not None
     details["error_kind"] = _kind(error)
     details["error"] = net.describe_error(error) if not isinstance(error, ice.WrongProtocol) else str(error)
@@ -99,7 +101,9 @@ async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -
         details["rtt_ms"] = int((time.perf_counter() - start) * 1000)
     except (TimeoutError, OSError, asyncio.IncompleteReadError, ice.WrongProtocol) as exc:
         details.update({"error_kind": _kind(exc), "error": str(exc) or net.describe_error(exc)})
-        return Outcome(Status.FAIL, f"No STUN answer from {host}:{port}: {details['error']}.", details, ("stun_blocked",))
+        return Outcome(
+            Status.FAIL, f"No STUN answer from {host}:{port}: {details['error']}.", details, ("stun_blocked",)
+        )
     finally:
         net_close = conn.writer.transport
         ice.close_now(net_close)
@@ -140,7 +144,9 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
             return await probe_stun(server, ctx)
 
         u = server.url
-        return Check(f"stun:{u.host}:{u.port}", Category.STUN, str(u), f"Direct video route via {u.host}", run, CHECK_TIMEOUT_S)
+        return Check(
+            f"stun:{u.host}:{u.port}", Category.STUN, str(u), f"Direct video route via {u.host}", run, CHECK_TIMEOUT_S
+        )
 
     for server in profile.stun:
         check = make(server)

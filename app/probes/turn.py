@@ -118,10 +118,16 @@ async def reach(address: str, url: IceServerUrl) -> Reach:
         d["software"] = reply.software
     proof = reply.error_code == 401 and reply.realm is not None and reply.has_nonce
     if proof:
-        return Reach(True, f"Relay reachable over {url.transport.upper()} {url.port}: {url.host} asked for credentials.", d)
+        return Reach(
+            True, f"Relay reachable over {url.transport.upper()} {url.port}: {url.host} asked for credentials.", d
+        )
     if reply.klass == "RESPONSE":
-        return Reach(True, f"Relay reachable over {url.transport.upper()} {url.port} (it allocated without credentials).", d)
-    return Reach(True, f"A STUN server answered on {where} ({d['answer']}), though not with the usual TURN challenge.", d)
+        return Reach(
+            True, f"Relay reachable over {url.transport.upper()} {url.port} (it allocated without credentials).", d
+        )
+    return Reach(
+        True, f"A STUN server answered on {where} ({d['answer']}), though not with the usual TURN challenge.", d
+    )
 
 
 def _failed(exc: BaseException, phase: str, where: str, port: str, d: dict[str, Any], after_tls: bool = False) -> Reach:
@@ -247,13 +253,17 @@ async def probe_with_credentials(target: TurnTarget, address: str, d: dict[str, 
                 sessions.append(await allocate(address, url, *creds))
         except AuthFailed as exc:
             d["turn_error"] = str(exc)
-            return Outcome(Status.FAIL, f"{url.host} rejects the given TURN credentials ({exc}).", d, ("turn_auth_failed",))
+            return Outcome(
+                Status.FAIL, f"{url.host} rejects the given TURN credentials ({exc}).", d, ("turn_auth_failed",)
+            )
         except AllocationRefused as exc:
             d["turn_error"] = str(exc)
             return Outcome(Status.WARN, f"{url.host} is reachable but refused an allocation ({exc}).", d)
         except (TimeoutError, OSError) as exc:
             d["turn_error"] = net.describe_error(exc)
-            return Outcome(Status.FAIL, f"Allocation on {url.host} failed: {d['turn_error']}.", d, (BLOCKED_CODE[url.transport],))
+            return Outcome(
+                Status.FAIL, f"Allocation on {url.host} failed: {d['turn_error']}.", d, (BLOCKED_CODE[url.transport],)
+            )
         a, b = sessions
         d["relayed_address"] = _fmt(a.relayed)
         d["mapped_address"] = _fmt(a.mapped)
@@ -262,7 +272,12 @@ async def probe_with_credentials(target: TurnTarget, address: str, d: dict[str, 
                 await open_loop(a, b)
         except (TimeoutError, OSError, stun.TransactionError) as exc:
             d["turn_error"] = f"channel binding failed: {exc}"
-            return Outcome(Status.FAIL, f"Allocated on {url.host}, but no channel could be bound.", d, (BLOCKED_CODE[url.transport],))
+            return Outcome(
+                Status.FAIL,
+                f"Allocated on {url.host}, but no channel could be bound.",
+                d,
+                (BLOCKED_CODE[url.transport],),
+            )
         d.update(await relay_loop(a, b))
     finally:
         await asyncio.gather(*(s.aclose() for s in sessions), return_exceptions=True)
@@ -274,7 +289,12 @@ async def probe_with_credentials(target: TurnTarget, address: str, d: dict[str, 
             f"({d['loop_echoed']}/{d['loop_sent']} back).",
             d,
         )
-    return Outcome(Status.FAIL, f"Allocated on {url.host}, but nothing came back through the relay.", d, (BLOCKED_CODE[url.transport],))
+    return Outcome(
+        Status.FAIL,
+        f"Allocated on {url.host}, but nothing came back through the relay.",
+        d,
+        (BLOCKED_CODE[url.transport],),
+    )
 
 
 async def probe_turn(target: TurnTarget, ctx: RunContext) -> Outcome:
@@ -300,7 +320,11 @@ def _fmt(addr: tuple[str, int] | None) -> str:
     return f"[{addr[0]}]:{addr[1]}" if ":" in addr[0] else f"{addr[0]}:{addr[1]}"
 
 
-_TITLES = {"udp": "Backup video route (UDP) via", "tcp": "Backup video route (TCP) via", "tls": "Backup video route (TLS) via"}
+_TITLES = {
+    "udp": "Backup video route (UDP) via",
+    "tcp": "Backup video route (TCP) via",
+    "tls": "Backup video route (TLS) via",
+}
 
 
 def plan(profile: Profile, options: RunOptions) -> list[Check]:
@@ -312,6 +336,8 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
 
         u = target.url
         timeout = 20.0 if target.has_credentials else 12.0
-        return Check(target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout)
+        return Check(
+            target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout
+        )
 
     return [make(t) for t in targets(profile, options)]

@@ -1,0 +1,257 @@
+"""Media-path quality: a ~5 s packet train at a video-like rate over the best working path (STUN Binding train, or
+a TURN relay loop when credentials are known), giving RTT, RFC 3550 jitter, loss, throughput and an estimated MOS."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.model import Category, CheckResult, Outcome, Status
+from app.engine.options import RunOptions
+from app.engine.profile import Profile
+from app.engine.runner import Check, RunContext
+from app.probes import ice, net, quality, turn
+from app.probes.stun import nat_hint
+from app.probes.trust import os_trust_context
+
+RATE_PPS = 100  # about a 30 fps video stream's packet rate
+RELAY_PAYLOAD = 1000  # bytes per relayed packet, video-sized
+GRACE_S = 1.0  # wait for late echoes after the last send
+MIN_TRAIN_S = 1.0
+
+NEEDS = (Category.STUN, Category.TURN_UDP, Category.TURN_TCP, Category.TURN_TLS)
+
+
+@dataclass(frozen=True)
+class PathChoice:
+    """The path to measure: how (binding train or relay loop), over what transport, to which server."""
+
+    method: str  # "binding" | "relay_loop"
+    kind: str  # "direct" | "relay"
+    transport: str  # udp | tcp | tls
+    host: str
+    address: str
+    port: int
+    check_id: str
+
+    @property
+    def label(self) -> str:
+        """Plain words for reports: which path was measured."""
+        how = "relay loop through two allocations" if self.method == "relay_loop" else "STUN Binding train"
+        where = "direct UDP" if self.kind == "direct" else f"TURN over {self.transport.upper()}"
+        return f"{where} to {self.host}:{self.port} ({how})"
+
+
+def choose_path(results: list[CheckResult]) -> PathChoice | None:
+    """Best working path: a proven relay loop when credentials exist, else direct UDP, else TURN UDP > TCP > TLS."""
+    ok = [r for r in results if r.status is Status.PASS and r.details.get("address")]
+
+    def pick(r: CheckResult, method: str, kind: str) -> PathChoice:
+        d = r.details
+        host = r.id.split(":", 1)[1].rsplit(":", 1)[0]
+        return PathChoice(method, kind, str(d.get("transport", "udp")), host, str(d["address"]), int(d["port"]), r.id)
+
+    def rank(r: CheckResult) -> tuple[int, int]:
+        return turn.RANK.get(str(r.details.get("transport")), 9), int(r.details.get("rtt_ms") or 0)
+
+    relays = sorted((r for r in ok if r.category is not Category.STUN), key=rank)
+    looped = [r for r in relays if r.details.get("relay_loop")]
+    if looped:
+        return pick(looped[0], "relay_loop", "relay")
+    direct = sorted((r for r in ok if r.category is Category.STUN and r.details.get("transport") == "udp"), key=rank)
+    if direct:
+        return pick(direct[0], "binding", "direct")
+    if relays:
+        return pick(relays[0], "binding", "relay")
+    other = [r for r in ok if r.category is Category.STUN]
+    return pick(other[0], "binding", "direct") if other else None
+
+
+def nat_facts(stun_results: list[CheckResult]) -> str:
+    """NAT-behaviour hint from the mapped addresses that different STUN servers reported."""
+    seen: dict[str, tuple[str, int]] = {}
+    for r in stun_results:
+        mapped, server = str(r.details.get("mapped_address") or ""), r.details.get("address")
+        if r.status is Status.PASS and mapped and server and r.details.get("transport") == "udp":
+            host, _, port = mapped.rpartition(":")
+            seen.setdefault(f"{server}:{r.details.get('port')}", (host, int(port or 0)))
+    return nat_hint(list(seen.values()))
+
+
+# ---------------------------------------------------------------- trains
+
+
+async def _pace(count: int, rate: float, send: Any) -> None:
+    """Call send(seq) `count` times at `rate` per second on a fixed schedule."""
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    for seq in range(count):
+        delay = t0 + seq / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        send(seq)
+
+
+async def udp_binding_train(address: str, port: int, duration_s: float, rate: float = RATE_PPS) -> list[quality.Probe]:
+    """STUN Binding requests at `rate` to a UDP server, each answer timed (RFC 8489 §6.2.1, no retransmission)."""
+    sock = await ice.open_udp(address, port)
+    sent: dict[bytes, tuple[int, float]] = {}
+    got: dict[int, float] = {}
+
+    def on_reply(reply: ice.StunReply, now: float) -> None:
+        entry = sent.get(reply.transaction_id)
+        if entry is not None and entry[0] not in got:
+            got[entry[0]] = now
+
+    sock.on_reply = on_reply
+
+    def send(seq: int) -> None:
+        request = ice.binding_request()
+        sent[request.transaction_id] = (seq, time.perf_counter())
+        sock.send_raw(bytes(request))
+
+    try:
+        await _pace(max(1, int(duration_s * rate)), rate, send)
+        await asyncio.sleep(GRACE_S)
+    finally:
+        sock.close()
+    return [quality.Probe(seq, t, got.get(seq)) for seq, t in sent.values()]
+
+
+async def stream_binding_train(
+    address: str, port: int, host: str, tls: bool, duration_s: float, rate: float = RATE_PPS
+) -> list[quality.Probe]:
+    """STUN Binding requests over one TCP/TLS connection at `rate`, answers matched by transaction id."""
+    conn = await ice.open_stream(address, port, os_trust_context() if tls else None, host, 4.0)
+    sent: dict[bytes, tuple[int, float]] = {}
+    got: dict[int, float] = {}
+
+    async def reader() -> None:
+        while True:
+            frame = await ice.read_frame(conn.reader)
+            now = time.perf_counter()
+            reply = ice.parse_reply(frame)
+            entry = sent.get(reply.transaction_id) if reply else None
+            if entry is not None:
+                got.setdefault(entry[0], now)
+
+    def send(seq: int) -> None:
+        request = ice.binding_request()
+        sent[request.transaction_id] = (seq, time.perf_counter())
+        conn.writer.write(bytes(request))
+
+    task = asyncio.ensure_future(reader())
+    try:
+        await _pace(max(1, int(duration_s * rate)), rate, send)
+        await asyncio.wait({task}, timeout=GRACE_S)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        ice.close_now(conn.writer.transport)
+    return [quality.Probe(seq, t, got.get(seq)) for seq, t in sent.values()]
+
+
+async def relay_train(
+    target: turn.TurnTarget, address: str, duration_s: float, rate: float = RATE_PPS
+) -> tuple[list[quality.Probe], int]:
+    """Video-sized packets A -> relay -> B -> relay -> A through two fresh allocations; (probes, bytes echoed)."""
+    creds = target.credentials()
+    assert creds is not None
+    sessions: list[ice.TurnSession] = []
+    sent: dict[int, float] = {}
+    got: dict[int, float] = {}
+    echoed = 0
+    try:
+        for _ in range(2):
+            sessions.append(await turn.allocate(address, target.url, *creds))
+        a, b = sessions
+        assert b.relayed is not None
+        await turn.open_loop(a, b)
+
+        def on_echo(data: bytes, peer: tuple[str, int]) -> None:
+            nonlocal echoed
+            if len(data) >= 8 and data.startswith(b"CRDY"):
+                seq = struct.unpack("!I", data[4:8])[0]
+                if seq in sent and seq not in got:
+                    got[seq] = time.perf_counter()
+                    echoed += len(data)
+
+        a.on_data.append(on_echo)
+        padding = bytes(RELAY_PAYLOAD - 8)
+        b_relayed = b.relayed
+
+        def send(seq: int) -> None:
+            sent[seq] = time.perf_counter()
+            turn.bind_now(a, b"CRDY" + struct.pack("!I", seq) + padding, b_relayed)
+
+        await _pace(max(1, int(duration_s * rate)), rate, send)
+        await asyncio.sleep(GRACE_S)
+    finally:
+        await asyncio.gather(*(s.aclose() for s in sessions), return_exceptions=True)
+    return [quality.Probe(seq, t, got.get(seq)) for seq, t in sent.items()], echoed
+
+
+# ---------------------------------------------------------------- the check
+
+
+async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> Outcome:
+    """Measure the best working path found by the STUN and TURN checks; skip when none works."""
+    results = ctx.results(*NEEDS)
+    details: dict[str, Any] = {"nat_hint": nat_facts([r for r in results if r.category is Category.STUN])}
+    choice = choose_path(results)
+    if choice is None:
+        return Outcome(Status.SKIP, "Not measured: no media path works.", details)
+    duration = min(ctx.options.media_duration_s, ctx.remaining_s() - GRACE_S - 2.0)
+    if duration < MIN_TRAIN_S:
+        return Outcome(Status.SKIP, "Not measured: not enough time left in the run.", details)
+    details.update({"path": choice.label, "path_kind": choice.kind, "transport": choice.transport,
+                    "method": choice.method, "rate_pps": RATE_PPS, "duration_s": round(duration, 2)})  # fmt: skip
+    crossings = 2
+    try:
+        if choice.method == "relay_loop":
+            probes, echoed = await relay_train(targets[choice.check_id], choice.address, duration)
+            details["throughput_kbps"] = round(echoed * 8 / 1000 / duration, 1)
+            crossings = 4
+        elif choice.transport == "udp":
+            probes = await udp_binding_train(choice.address, choice.port, duration)
+        else:
+            probes = await stream_binding_train(
+                choice.address, choice.port, choice.host, choice.transport == "tls", duration
+            )
+    except (OSError, TimeoutError, net.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
+        details["error"] = str(exc) or type(exc).__name__
+        return Outcome(Status.SKIP, f"Not measured: the path stopped working ({details['error']}).", details)
+    q = quality.summarize(probes, crossings)
+    details.update({
+        "sent": q.sent, "received": q.received, "loss_pct": q.loss_pct, "round_trip_loss_pct": q.round_trip_loss_pct,
+        "rtt_ms": q.rtt_median_ms, "rtt_p95_ms": q.rtt_p95_ms, "jitter_ms": q.jitter_ms, "mos": q.mos,
+        "bands": quality.bands(q, ctx.profile.media),
+    })  # fmt: skip
+    codes = quality.quality_findings(q, ctx.profile.media)
+    figures = (
+        f"loss {q.loss_pct:g} %, RTT {_num(q.rtt_median_ms)} ms (p95 {_num(q.rtt_p95_ms)}), "
+        f"jitter {_num(q.jitter_ms)} ms, MOS {_num(q.mos)}"
+    )
+    if codes:
+        return Outcome(Status.WARN, f"Measured on {choice.label}: {figures}: quality will suffer.", details, codes)
+    return Outcome(Status.PASS, f"Measured on {choice.label}: {figures}.", details)
+
+
+def _num(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
+def plan(profile: Profile, options: RunOptions) -> list[Check]:
+    """One media-quality check after the STUN and TURN checks."""
+    if not profile.stun and not profile.turn and not options.turn:
+        return []
+    by_id = {t.check_id: t for t in turn.targets(profile, options)}
+
+    async def run(ctx: RunContext) -> Outcome:
+        return await probe_media(ctx, by_id)
+
+    return [Check("media:quality", Category.MEDIA, "best media path", "Video quality on the best route", run,
+                  options.media_duration_s + 15.0, NEEDS)]  # fmt: skip
