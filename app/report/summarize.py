@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -142,7 +143,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         with zf.open(info) as fh:
             data = fh.read(MAX_MEMBER_BYTES + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise Refused(f"damaged bundle: cannot read {info.filename} ({exc})") from None
     except RuntimeError as exc:  # encrypted members
         raise Refused(f"refused: {info.filename} is encrypted ({exc})") from None
@@ -182,7 +183,11 @@ def _machine(path: Path, report: dict[str, Any], system: dict[str, Any], raw: by
         verdict=report["verdict"],
         categories=worst,
         findings=tuple(
-            (f["code"], f["severity"], f["title"]) for f in report["findings"] if f["severity"] in ("error", "warning")
+            {
+                f["code"]: (f["code"], f["severity"], f["title"])
+                for f in report["findings"]
+                if f["severity"] in ("error", "warning")
+            }.values()
         ),
     )
 

@@ -78,3 +78,34 @@ def run_result(
     prof = profile or load_profile("flo-recruit")
     opts = options or RunOptions(timeout_s=5)
     return asyncio.run(Session(prof, opts, planners=[planner_for(rows, slow)]).run())
+
+
+def fleet_bundle(base: Any, host: str | None, fail: frozenset[str] = frozenset(), seq: int = 0) -> bytes:
+    """A variant of a real bundle as another machine would make it: other host, some categories failed."""
+    import json
+
+    from app.report.bundle import Bundle, pack
+
+    report = json.loads(base.files["report.json"])
+    for c in report["checks"]:
+        if c["category"] in fail:
+            c["status"], c["findings"] = "fail", [f"{c['category']}_blocked"]
+    report["findings"] = [
+        {
+            "code": f"{cat}_blocked",
+            "severity": "error",
+            "title": f"{cat} is blocked",
+            "advice": "",
+            "it_action": "",
+            "checks": [],
+        }
+        for cat in sorted(fail)
+    ] + report["findings"]
+    report["verdict"] = "blocked" if fail else report["verdict"]
+    report["started_at"] = f"2024-05-{1 + seq % 28:02d}T10:{seq % 60:02d}:00Z"
+    system = json.loads(base.files["system.json"])
+    system["hostname"] = host
+    files = dict(base.files)
+    files["report.json"] = json.dumps(report).encode()
+    files["system.json"] = json.dumps(system).encode()
+    return pack(Bundle(f"callready-x-{host}-{seq}.zip", files, {}, host is None, base.created_at))
