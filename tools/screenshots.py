@@ -39,50 +39,57 @@ def _save(widget, name: str, suffix: str) -> Path:  # type: ignore[no-untyped-de
     return path
 
 
-async def shoot(suffix: str, dark: bool, outcomes: tuple[str, ...]) -> list[Path]:
-    """Run each outcome through the window and grab every page."""
+async def shoot_outcome(outcome: str, first: bool, suffix: str, tmp: Path) -> list[Path]:
+    """One outcome through every page."""
     from app.gui.window import MainWindow
     from tests.gui import recorded
 
     written: list[Path] = []
+    opened: list[str] = []
+    win = MainWindow(planners=recorded.planners(outcome, scale=1.0), open_url=lambda u: opened.append(u.toString()))
+    win.show()
+    if first:
+        written.append(_save(win, "01-welcome", suffix))
+        win.welcome.email.setText("jordan@example.com")
+        win.welcome.advanced_toggle.setChecked(True)
+        win.welcome.proxy.setText("http://proxy.example.com:8080")
+        written.append(_save(win, "01-welcome-advanced", suffix))
+        win.welcome.advanced_toggle.setChecked(False)
+    else:
+        win.welcome.email.setText("jordan@example.com")
+    win.start()
+    if outcome == "error":
+        await _until(lambda: bool(win.reporter.dialogs))
+        written.append(_save(win, f"{outcome}-1-welcome", suffix))
+        dialog = win.reporter.dialogs[0]
+        written.append(_save(dialog, f"{outcome}-dialog", suffix))
+        dialog.close()
+        win.close()
+        return written
+    await _until(lambda: win.board.done >= max(1, win.board.total // 2))
+    written.append(_save(win, f"{outcome}-2-checking", suffix))
+    if outcome == "cancelled":
+        win.cancel()
+    await _until(lambda: win.result is not None)
+    written.append(_save(win, f"{outcome}-3-result", suffix))
+    win.result_page.details_toggle.setChecked(True)
+    written.append(_save(win, f"{outcome}-3-result-details", suffix))
+    win.result_page.details_toggle.setChecked(False)
+    win.show_share()
+    win.share.folder.setText(str(tmp))
+    written.append(_save(win, f"{outcome}-4-share", suffix))
+    await win._save()
+    written.append(_save(win, f"{outcome}-4-share-saved", suffix))
+    win.close()
+    return written
+
+
+async def shoot(suffix: str, dark: bool, outcomes: tuple[str, ...]) -> list[Path]:
+    """Run each outcome through the window and grab every page."""
+    written: list[Path] = []
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / "callready-shots"
     for outcome in outcomes:
-        opened: list[str] = []
-        win = MainWindow(planners=recorded.planners(outcome, scale=1.0), open_url=lambda u: opened.append(u.toString()))
-        win.show()
-        if outcome == outcomes[0]:
-            written.append(_save(win, "01-welcome", suffix))
-            win.welcome.email.setText("jordan@example.com")
-            win.welcome.advanced_toggle.setChecked(True)
-            win.welcome.proxy.setText("http://proxy.example.com:8080")
-            written.append(_save(win, "01-welcome-advanced", suffix))
-            win.welcome.advanced_toggle.setChecked(False)
-        else:
-            win.welcome.email.setText("jordan@example.com")
-        win.start()
-        if outcome == "error":
-            await _until(lambda: bool(win.reporter.dialogs))
-            written.append(_save(win, f"{outcome}-welcome", suffix))
-            dialog = win.reporter.dialogs[0]
-            written.append(_save(dialog, f"{outcome}-dialog", suffix))
-            dialog.close()
-            win.close()
-            continue
-        await _until(lambda: win.board.done >= max(1, win.board.total // 2))
-        written.append(_save(win, f"{outcome}-2-checking", suffix))
-        if outcome == "cancelled":
-            win.cancel()
-        await _until(lambda: win.result is not None)
-        written.append(_save(win, f"{outcome}-3-result", suffix))
-        win.result_page.details_toggle.setChecked(True)
-        written.append(_save(win, f"{outcome}-3-result-details", suffix))
-        win.result_page.details_toggle.setChecked(False)
-        win.show_share()
-        win.share.folder.setText(str(tmp))
-        written.append(_save(win, f"{outcome}-4-share", suffix))
-        await win._save()
-        written.append(_save(win, f"{outcome}-4-share-saved", suffix))
-        win.close()
+        written += await shoot_outcome(outcome, outcome == outcomes[0], suffix, tmp)
     return written
 
 

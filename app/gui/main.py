@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from app import TOOL_NAME, __version__
 
@@ -62,6 +62,7 @@ def main(argv: Sequence[str] = ()) -> int:
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
     window.show()
     if os.environ.get("CALLREADY_BENCH_SHOWN"):  # bench/bench_gui.py: report when the window is on screen
+
         def shown() -> None:
             handle = window.windowHandle()
             if handle is not None and handle.isExposed():

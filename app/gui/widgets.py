@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QIcon
@@ -12,7 +12,7 @@ from app.gui.assets import icon_path
 from app.gui.rows import Row, RowState
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon(name: str) -> QIcon:
     """An SVG icon from resources/icons (rendered by Qt at the screen's device pixel ratio)."""
     return QIcon(str(icon_path(name)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Sequence
 
 from PySide6.QtCore import QStandardPaths, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
@@ -62,7 +63,7 @@ class MainWindow(QMainWindow):
         self._planners = planners
         self._base_options = base_options or RunOptions()
         self.memory = memory_log or setup_logging()
-        self.open_url = open_url or QDesktopServices.openUrl
+        self.open_url = QDesktopServices.openUrl if open_url is None else open_url
         self.reporter = ErrorReporter(lambda: self, lambda: self.support_email)
         choices, self._profiles = _load_choices()
 
@@ -234,10 +235,9 @@ class MainWindow(QMainWindow):
         self.share.set_status("Saving the report…", RowState.RUNNING)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = await asyncio.to_thread(
-                reporting.write_bundle,
-                self.result, self.profile, self.options, log_text, folder, self.share.anonymize.isChecked(),
-            )  # fmt: skip
+            args = (self.result, self.profile, self.options, log_text, folder, self.share.anonymize.isChecked())
+            with ThreadPoolExecutor(1, thread_name_prefix="callready-save") as pool:
+                path = await asyncio.get_running_loop().run_in_executor(pool, reporting.write_bundle, *args)
         except reporting.ReportUnavailable as exc:
             self.share.set_status(f"The report could not be saved: {exc}.", RowState.FAILED)
             return None
@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ close
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Closing mid-run cancels the run first, then closes once the partial result is in."""
         if self.running and self.session is not None:
             self._close_after_run = True

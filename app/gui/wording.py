@@ -6,8 +6,9 @@ Pure functions over a RunResult; Qt-free.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from app.engine.model import RunResult, Severity, Status, Verdict
 from app.gui.rows import RowState, state_of_status
@@ -74,8 +75,10 @@ def _value(v: Any) -> str:
 
 def details_html(result: RunResult) -> str:
     """Technical evidence per check, as simple HTML for a text browser (status in words, not colour)."""
-    parts = [f"<p><b>Run:</b> {html.escape(result.started_at)}, {result.duration_s:.1f} s, "
-             f"ended: {html.escape(result.ended_by)}; verdict: {html.escape(result.verdict.value)}</p>"]
+    parts = [
+        f"<p><b>Run:</b> {html.escape(result.started_at)}, {result.duration_s:.1f} s, "
+        f"ended: {html.escape(result.ended_by)}; verdict: {html.escape(result.verdict.value)}</p>"
+    ]
     for c in result.checks:
         word = state_of_status(c.status).value
         parts.append(

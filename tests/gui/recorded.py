@@ -7,8 +7,8 @@ them); the verdict is still computed by the real verdict rules from these result
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
@@ -38,21 +38,86 @@ def _ok(summary: str, **details: object) -> Outcome:
 MEDIA_NEEDS = (C.STUN, C.TURN_UDP, C.TURN_TCP, C.TURN_TLS)
 
 READY: tuple[Recorded, ...] = (
-    Recorded(C.DNS, "api.daily.co", "Name lookup", _ok("Found 2 addresses in 24 ms.", addresses=["198.18.1.10"], ms=24), 0.15),
-    Recorded(C.DNS, "prod-ks.pluot.blue", "Name lookup", _ok("Found 1 address in 31 ms.", addresses=["198.18.1.11"], ms=31), 0.2),
-    Recorded(C.HTTPS, "https://api.daily.co/", "Web server", _ok("Answered HTTP 200 in 180 ms.", http_status=200, ms=180), 0.45),
-    Recorded(C.HTTPS, "https://prod-ks.pluot.blue/", "Web server", _ok("Answered HTTP 404 in 160 ms (reachable).", http_status=404), 0.5),
-    Recorded(C.WSS, "wss://api.daily.co/", "Live call connection", _ok("WebSocket open and kept for 3 s.", held_s=3.0), 0.9),
-    Recorded(C.STUN, "stun:stun.daily.co:3478", "Direct connection", _ok("Answered in 38 ms; public address seen.", rtt_ms=38, udp_answered=True), 0.6),
-    Recorded(C.TURN_UDP, "turn:turn.daily.co:3478?transport=udp", "Relay over UDP", _ok("Relay reachable (401 challenge) in 41 ms.", rtt_ms=41, udp_answered=True), 0.7),
-    Recorded(C.TURN_TCP, "turn:turn.daily.co:3478?transport=tcp", "Relay over TCP", _ok("Relay reachable over TCP in 55 ms.", rtt_ms=55), 0.75),
-    Recorded(C.TURN_TLS, "turns:turn.daily.co:443?transport=tcp", "Relay over TLS 443", _ok("Relay reachable over TLS on port 443 in 90 ms.", rtt_ms=90), 0.8),
-    Recorded(C.MEDIA, "stun:stun.daily.co:3478", "Call quality", _ok("Loss 0 %, delay 38 ms, jitter 3 ms.", loss_pct=0, rtt_ms=38, jitter_ms=3), 1.1, MEDIA_NEEDS),
+    Recorded(
+        C.DNS, "api.daily.co", "Name lookup", _ok("Found 2 addresses in 24 ms.", addresses=["198.18.1.10"], ms=24), 0.15
+    ),
+    Recorded(
+        C.DNS,
+        "prod-ks.pluot.blue",
+        "Name lookup",
+        _ok("Found 1 address in 31 ms.", addresses=["198.18.1.11"], ms=31),
+        0.2,
+    ),
+    Recorded(
+        C.HTTPS,
+        "https://api.daily.co/",
+        "Web server",
+        _ok("Answered HTTP 200 in 180 ms.", http_status=200, ms=180),
+        0.45,
+    ),
+    Recorded(
+        C.HTTPS,
+        "https://prod-ks.pluot.blue/",
+        "Web server",
+        _ok("Answered HTTP 404 in 160 ms (reachable).", http_status=404),
+        0.5,
+    ),
+    Recorded(
+        C.WSS, "wss://api.daily.co/", "Live call connection", _ok("WebSocket open and kept for 3 s.", held_s=3.0), 0.9
+    ),
+    Recorded(
+        C.STUN,
+        "stun:stun.daily.co:3478",
+        "Direct connection",
+        _ok("Answered in 38 ms; public address seen.", rtt_ms=38, udp_answered=True),
+        0.6,
+    ),
+    Recorded(
+        C.TURN_UDP,
+        "turn:turn.daily.co:3478?transport=udp",
+        "Relay over UDP",
+        _ok("Relay reachable (401 challenge) in 41 ms.", rtt_ms=41, udp_answered=True),
+        0.7,
+    ),
+    Recorded(
+        C.TURN_TCP,
+        "turn:turn.daily.co:3478?transport=tcp",
+        "Relay over TCP",
+        _ok("Relay reachable over TCP in 55 ms.", rtt_ms=55),
+        0.75,
+    ),
+    Recorded(
+        C.TURN_TLS,
+        "turns:turn.daily.co:443?transport=tcp",
+        "Relay over TLS 443",
+        _ok("Relay reachable over TLS on port 443 in 90 ms.", rtt_ms=90),
+        0.8,
+    ),
+    Recorded(
+        C.MEDIA,
+        "stun:stun.daily.co:3478",
+        "Call quality",
+        _ok("Loss 0 %, delay 38 ms, jitter 3 ms.", loss_pct=0, rtt_ms=38, jitter_ms=3),
+        1.1,
+        MEDIA_NEEDS,
+    ),
     Recorded(C.PROXY, "system", "Web proxy", _ok("No proxy in use."), 0.1),
-    Recorded(C.TLS_INSPECTION, "api.daily.co:443", "Secure traffic inspection", _ok("Certificate issued by a public authority.", issuer="Let's Encrypt"), 0.55),
+    Recorded(
+        C.TLS_INSPECTION,
+        "api.daily.co:443",
+        "Secure traffic inspection",
+        _ok("Certificate issued by a public authority.", issuer="Let's Encrypt"),
+        0.55,
+    ),
     Recorded(C.CAPTIVE_PORTAL, "http://detectportal.test/", "Sign-in page", _ok("No sign-in page in the way."), 0.3),
     Recorded(C.VPN, "system", "VPN", _ok("No VPN connected."), 0.12),
-    Recorded(C.EMAIL, "example.com", "Interview emails", _ok("Your mail server accepts mail from the interview sender."), 0.65),
+    Recorded(
+        C.EMAIL,
+        "example.com",
+        "Interview emails",
+        _ok("Your mail server accepts mail from the interview sender."),
+        0.65,
+    ),
 )
 
 

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -115,7 +114,7 @@ class ResultPage(QWidget):
         self.headline.setText(h.text)
         self.headline.setAccessibleName(f"Result: {h.text}")
         self.reason.setText(h.reason)
-        items = "".join(f"<li>{html.escape(s)}</li>" for s in steps(result, browser_advice, support))
+        items = "".join(f"<li>{html.escape(s, quote=False)}</li>" for s in steps(result, browser_advice, support))
         self.steps.setText(f"<ol style='margin-left:0'>{items}</ol>")
         self.it_box.setVisible(needs_it(result))
         self.it_text.setPlainText(result.it_message)

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from app.engine.profile import DEFAULT_PROFILE, Profile
 from app.gui.preset import WizardPreset
-from app.gui.settings import WelcomeValues
 from app.gui.rows import RowState
+from app.gui.settings import WelcomeValues
 from app.gui.widgets import StatusIcon, heading, page_layout, paragraph
 
 
