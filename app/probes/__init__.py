@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from app.probes import dns, https, vpn
+from app.probes import dns, https, media, stun, turn, vpn
 
 PLANNERS = [
     dns.plan,
     https.plan,
+    stun.plan,
+    turn.plan,
+    media.plan,
     vpn.plan,
 ]

@@ -206,7 +206,7 @@ class StunDatagram(asyncio.DatagramProtocol):
     def send_stun(self, message: stun.Message, addr: tuple[str, int]) -> None:
         """aioice's TransactionSender interface."""
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.sendto(bytes(message))
+            self.transport.sendto(bytes(message), addr)
 
     def send_raw(self, data: bytes) -> None:
         """Send bytes as they are (a classic request, a train packet)."""
@@ -260,6 +260,14 @@ async def open_udp(address: str, port: int) -> StunDatagram:
     """A connected UDP socket to (address, port) speaking STUN."""
     loop = asyncio.get_running_loop()
     _, protocol = await loop.create_datagram_endpoint(StunDatagram, remote_addr=(address, port))
+    return protocol
+
+
+async def open_udp_unconnected(ipv6: bool = False) -> StunDatagram:
+    """An unconnected UDP socket, to ask several STUN servers from one local port (RFC 5780 §4.3)."""
+    loop = asyncio.get_running_loop()
+    local = ("::", 0) if ipv6 else ("0.0.0.0", 0)
+    _, protocol = await loop.create_datagram_endpoint(StunDatagram, local_addr=local)
     return protocol
 
 

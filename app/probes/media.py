@@ -14,7 +14,7 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.probes import ice, net, quality, turn
-from app.probes.stun import nat_hint
+from app.probes.stun import nat_test
 from app.probes.trust import os_trust_context
 
 RATE_PPS = 100  # about a 30 fps video stream's packet rate
@@ -70,15 +70,14 @@ def choose_path(results: list[CheckResult]) -> PathChoice | None:
     return pick(other[0], "binding", "direct") if other else None
 
 
-def nat_facts(stun_results: list[CheckResult]) -> str:
-    """NAT-behaviour hint from the mapped addresses that different STUN servers reported."""
-    seen: dict[str, tuple[str, int]] = {}
+def nat_servers(stun_results: list[CheckResult]) -> list[tuple[str, int]]:
+    """Distinct UDP STUN servers that answered, for the NAT-behaviour test."""
+    found = []
     for r in stun_results:
-        mapped, server = str(r.details.get("mapped_address") or ""), r.details.get("address")
-        if r.status is Status.PASS and mapped and server and r.details.get("transport") == "udp":
-            host, _, port = mapped.rpartition(":")
-            seen.setdefault(f"{server}:{r.details.get('port')}", (host, int(port or 0)))
-    return nat_hint(list(seen.values()))
+        d = r.details
+        if r.status is Status.PASS and d.get("transport") == "udp" and d.get("address"):
+            found.append((str(d["address"]), int(d["port"])))
+    return list(dict.fromkeys(found))
 
 
 # ---------------------------------------------------------------- trains
@@ -200,7 +199,14 @@ async def relay_train(
 async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> Outcome:
     """Measure the best working path found by the STUN and TURN checks; skip when none works."""
     results = ctx.results(*NEEDS)
-    details: dict[str, Any] = {"nat_hint": nat_facts([r for r in results if r.category is Category.STUN])}
+    details: dict[str, Any] = {}
+    servers = nat_servers([r for r in results if r.category is Category.STUN])
+    if len(servers) >= 2:
+        try:
+            async with asyncio.timeout(ice.UDP_GIVE_UP_S + 0.5):
+                details["nat_hint"], details["nat_mapped"] = await nat_test(servers)
+        except (OSError, TimeoutError):
+            details["nat_hint"] = "unknown"
     choice = choose_path(results)
     if choice is None:
         return Outcome(Status.SKIP, "Not measured: no media path works.", details)

@@ -26,6 +26,22 @@ def nat_hint(mapped: list[tuple[str, int]]) -> str:
     return "address-dependent mapping (a different public address per server: direct media may need a relay)"
 
 
+async def nat_test(servers: list[tuple[str, int]]) -> tuple[str, list[str]]:
+    """One local socket, a Binding to each of two servers: compare the mapped addresses (RFC 5780 §4.3)."""
+    servers = list(dict.fromkeys(servers))[:2]
+    if len(servers) < 2 or len({":" in a for a, _ in servers}) > 1:
+        return "unknown", []
+    sock = await ice.open_udp_unconnected(ipv6=":" in servers[0][0])
+    try:
+        replies = await asyncio.gather(
+            *(sock.transact(ice.binding_request(), s) for s in servers), return_exceptions=True
+        )
+    finally:
+        sock.close()
+    mapped = [r.mapped_address for r in replies if isinstance(r, ice.StunReply) and r.mapped_address]
+    return nat_hint(mapped), [_fmt(m) for m in mapped]
+
+
 async def probe_stun(server: IceServer, ctx: RunContext) -> Outcome:
     """Resolve, then one Binding over UDP (or TLS for stuns:), plus a classic RFC 3489 Binding to tell DPI from a UDP block."""
     url = server.url
