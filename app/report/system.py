@@ -150,7 +150,7 @@ def dns_resolvers(options: RunOptions | None = None) -> list[str]:
         return list(options.nameservers)
     import dns.resolver
 
-    return list(dns.resolver.Resolver(configure=True).nameservers)
+    return [str(ns) for ns in dns.resolver.Resolver(configure=True).nameservers]
 
 
 _PUBLIC_KEYS = ("public_address", "mapped_address", "xor_mapped_address", "reflexive_address", "srflx")
