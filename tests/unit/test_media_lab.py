@@ -1,0 +1,50 @@
+"""Lab runs of the media scenarios (root + namespaces; run under `flock /tmp/cr-lab.lock`): measured loss and relay loop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(scope="module")
+def lab():
+    from tests.lab.lab import Lab, lab_lock, lab_unavailable_reason
+
+    reason = lab_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with lab_lock():
+        lab = Lab().up("open")
+        try:
+            yield lab
+        finally:
+            lab.down()
+
+
+def check(lab, scenario: str, tmp_path: Path) -> dict:
+    lab.apply(scenario)
+    out = tmp_path / f"{scenario}.json"
+    lab.app_check(out)
+    return json.loads(out.read_text())
+
+
+def test_lossy_udp_measures_the_induced_loss(lab, tmp_path):
+    result = check(lab, "lossy_udp", tmp_path)
+    media = next(c for c in result["checks"] if c["category"] == "media")
+    induced = 15.0  # tests/lab/scenarios.py: lossy_udp
+    assert media["details"]["path_kind"] == "direct"
+    assert abs(media["details"]["loss_pct"] - induced) <= 3.0, media["details"]
+    assert "high_packet_loss" in media["findings"]
+
+
+def test_turn_credentials_prove_the_relay_loop(lab, tmp_path):
+    result = check(lab, "turn_credentials", tmp_path)
+    relay = next(c for c in result["checks"] if c["id"].startswith("turn_udp:198.19.3.20"))
+    assert relay["status"] == "pass" and relay["details"]["relay_loop"] is True
+    media = next(c for c in result["checks"] if c["category"] == "media")
+    assert media["details"]["method"] == "relay_loop" and media["details"]["throughput_kbps"] > 100
+    assert "lab-rest-secret" not in json.dumps(result)
