@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.probes import dns, https, media, stun, turn, vpn
+from app.probes import dns, email, https, media, stun, turn, vpn
 
 PLANNERS = [
     dns.plan,
@@ -11,4 +11,5 @@ PLANNERS = [
     turn.plan,
     media.plan,
     vpn.plan,
+    email.plan,
 ]

@@ -1,0 +1,311 @@
+"""Email deliverability from DNS only: sender SPF/DMARC/DKIM/FCrDNS, blocklists, recipient MX and gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.nameserver
+import dns.resolver
+
+from app.engine.model import Category, Outcome, Status
+from app.engine.options import RunOptions
+from app.engine.profile import EmailSender, Profile
+from app.engine.resolver import split_nameserver
+from app.engine.runner import Check, RunContext
+from app.probes import dnsbl, mailgw, spf
+
+QUERY_TIMEOUT_S = 2.5
+CHECK_TIMEOUT_S = 8.0
+
+
+class DnsLookup:
+    """Memoised dnspython lookups for one run (RFC 1035): record texts; [] for NXDOMAIN/NODATA; DnsTempError else."""
+
+    def __init__(self, nameservers: tuple[str, ...], timeout_s: float = QUERY_TIMEOUT_S) -> None:
+        self._nameservers = nameservers
+        self._timeout_s = timeout_s
+        self._resolver: dns.asyncresolver.Resolver | None = None
+        self._memo: dict[tuple[str, str], asyncio.Task[list[str]]] = {}
+
+    def _get_resolver(self) -> dns.asyncresolver.Resolver:
+        if self._resolver is None:
+            if self._nameservers:
+                r = dns.asyncresolver.Resolver(configure=False)
+                r.nameservers = [dns.nameserver.Do53Nameserver(*split_nameserver(n)) for n in self._nameservers]
+            else:
+                r = dns.asyncresolver.Resolver(configure=True)
+            r.timeout = self._timeout_s
+            r.lifetime = self._timeout_s + 0.5
+            self._resolver = r
+        return self._resolver
+
+    async def __call__(self, name: str, rdtype: str) -> list[str]:
+        key = (name.rstrip(".").lower(), rdtype)
+        task = self._memo.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._query(*key))
+            self._memo[key] = task
+        return await asyncio.shield(task)
+
+    async def _query(self, name: str, rdtype: str) -> list[str]:
+        try:
+            resolver = self._get_resolver()
+        except (dns.resolver.NoResolverConfiguration, OSError) as exc:
+            raise spf.DnsTempError(f"no DNS resolver configured ({exc})") from None
+        try:
+            answer = await resolver.resolve(name + ".", rdtype, search=False, raise_on_no_answer=False)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except dns.resolver.LifetimeTimeout:
+            raise spf.DnsTempError(f"no answer for {name} {rdtype} within {self._timeout_s:g} s") from None
+        except dns.resolver.NoNameservers:
+            raise spf.DnsTempError(f"the DNS server failed for {name} {rdtype} (SERVFAIL or refused)") from None
+        except dns.exception.DNSException as exc:
+            raise spf.DnsTempError(f"{name} {rdtype}: {type(exc).__name__}") from None
+        if answer.rrset is None:
+            return []
+        return [_text(rd, rdtype) for rd in answer.rrset]
+
+    def close(self) -> None:
+        """Cancel lookups still pending."""
+        for task in self._memo.values():
+            task.cancel()
+
+
+def _text(rd: Any, rdtype: str) -> str:
+    if rdtype == "TXT":
+        return b"".join(rd.strings).decode("utf-8", "replace")
+    if rdtype == "MX":
+        return f"{rd.preference} {rd.exchange.to_text()}"
+    if rdtype in ("PTR", "CNAME"):
+        return str(rd.target.to_text())
+    return str(rd.to_text())
+
+
+# ---------------------------------------------------------------- sender
+
+
+async def fcrdns(ip: str, lookup: spf.Lookup) -> tuple[list[str], bool | None]:
+    """Forward-confirmed reverse DNS: PTR names of `ip` and whether one resolves back to it (None: DNS failed)."""
+    try:
+        names = [n.rstrip(".").lower() for n in await lookup(spf.reverse_name(ip), "PTR")]
+    except spf.DnsTempError:
+        return [], None
+    rdtype = "A" if ipaddress.ip_address(ip).version == 4 else "AAAA"
+    for name in names:
+        try:
+            if ip in await lookup(name, rdtype):
+                return names, True
+        except spf.DnsTempError:
+            continue
+    return names, False
+
+
+async def probe_sending_ip(sender: EmailSender, ip: str, lookup: spf.Lookup) -> Outcome:
+    """SPF (RFC 7208) of the sending domain for one sending IP, plus its forward-confirmed reverse DNS."""
+    result, (ptr_names, confirmed) = await asyncio.gather(
+        spf.check_host(ip, sender.domain, f"noreply@{sender.domain}", lookup), fcrdns(ip, lookup)
+    )
+    details: dict[str, Any] = {
+        "sender_domain": sender.domain, "sending_ip": ip, "spf_result": result.result,
+        "spf_mechanism": result.mechanism, "spf_reason": result.reason, "spf_dns_lookups": result.dns_lookups,
+        "spf_void_lookups": result.void_lookups, "ptr_names": ptr_names, "fcrdns": confirmed,
+    }  # fmt: skip
+    rdns = {
+        True: "",
+        False: f" Its reverse DNS ({', '.join(ptr_names) or 'none'}) does not point back to it.",
+        None: "",
+    }[confirmed]
+    if result.result == "pass":
+        return Outcome(Status.PASS, f"{sender.domain}'s SPF allows {ip} ({result.mechanism}).{rdns}", details)
+    if result.result == "temperror":
+        return Outcome(Status.SKIP, f"Could not check SPF for {ip}: {result.reason}.", details)
+    why = {
+        "none": f"{sender.domain} publishes no SPF record",
+        "permerror": f"{sender.domain}'s SPF record is broken: {result.reason}",
+        "fail": f"{sender.domain}'s SPF rejects {ip} ({result.mechanism})",
+        "softfail": f"{sender.domain}'s SPF marks {ip} as suspicious ({result.mechanism})",
+        "neutral": f"{sender.domain}'s SPF does not cover {ip}",
+    }[result.result]
+    return Outcome(
+        Status.WARN, f"{why}; mail from it may be filtered.{rdns}", details, ("email_sender_not_authorized",)
+    )
+
+
+def parse_tags(record: str) -> dict[str, str]:
+    """`k=v; k=v` tag lists of DMARC (RFC 7489 §6.4) and DKIM (RFC 6376 §3.2)."""
+    tags = {}
+    for part in record.split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep:
+            tags[key.strip().lower()] = "".join(value.split())
+    return tags
+
+
+def dkim_key_facts(record: str) -> dict[str, Any]:
+    """Key type and size of a DKIM key record (RFC 6376 §3.6.1); an empty p= means revoked."""
+    tags = parse_tags(record)
+    key = tags.get("p", None)
+    if key is None:
+        return {"state": "invalid", "reason": "no p= tag"}
+    if key == "":
+        return {"state": "revoked"}
+    facts: dict[str, Any] = {"state": "present", "type": tags.get("k", "rsa")}
+    try:
+        from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+        pub = load_der_public_key(base64.b64decode(key))
+        facts["bits"] = getattr(pub, "key_size", None)
+    except Exception:  # an ed25519 raw key, or a key we cannot parse: present but unsized
+        pass
+    return facts
+
+
+async def dmarc_record(domain: str, lookup: spf.Lookup) -> tuple[str, dict[str, str]] | None:
+    """The DMARC policy at _dmarc.<domain>, else at the organizational domain (RFC 7489 §6.6.3, last two labels)."""
+    candidates = [domain]
+    parent = ".".join(domain.split(".")[-2:])
+    if parent != domain:
+        candidates.append(parent)
+    for name in candidates:
+        records = [r for r in await lookup(f"_dmarc.{name}", "TXT") if r.lower().startswith("v=dmarc1")]
+        if len(records) == 1:
+            return f"_dmarc.{name}", parse_tags(records[0])
+    return None
+
+
+async def probe_sender_domain(sender: EmailSender, lookup: spf.Lookup) -> Outcome:
+    """DMARC policy (RFC 7489) and the DKIM keys (RFC 6376) for the profile's selectors."""
+    details: dict[str, Any] = {"sender_domain": sender.domain}
+    try:
+        dmarc = await dmarc_record(sender.domain, lookup)
+    except spf.DnsTempError as exc:
+        return Outcome(Status.SKIP, f"Could not look up DMARC for {sender.domain}: {exc}.", details)
+
+    async def key(selector: str) -> tuple[str, dict[str, Any]]:
+        try:
+            records = await lookup(f"{selector}._domainkey.{sender.domain}", "TXT")
+        except spf.DnsTempError as exc:
+            return selector, {"state": "unknown", "reason": str(exc)}
+        keys = [r for r in records if "p=" in r]
+        return selector, dkim_key_facts(keys[0]) if keys else {"state": "missing"}
+
+    dkim = dict(await asyncio.gather(*(key(s) for s in sender.dkim_selectors)))
+    details["dkim"] = dkim
+    present = [s for s, f in dkim.items() if f["state"] == "present"]
+    dkim_text = ""
+    if sender.dkim_selectors:
+        dkim_text = (
+            f" DKIM keys found for selector(s) {', '.join(present)}."
+            if present
+            else f" No DKIM key found for selector(s) {', '.join(sender.dkim_selectors)}."
+        )
+    if dmarc is None:
+        return Outcome(
+            Status.WARN, f"{sender.domain} has no DMARC policy.{dkim_text}", details, ("email_dmarc_missing",)
+        )
+    name, tags = dmarc
+    details.update({"dmarc_record": name, "dmarc_policy": tags.get("p", ""), "dmarc_tags": tags})
+    policy = tags.get("p", "") or "(none given)"
+    return Outcome(Status.PASS, f"{sender.domain} publishes DMARC (policy {policy}).{dkim_text}", details)
+
+
+async def probe_blocklist(sender: EmailSender, zone: str, lookup: spf.Lookup) -> Outcome:
+    """One DNS blocklist: self-test (RFC 5782 §5), then each sending IP."""
+    report = await dnsbl.check_zone(zone, sender.sending_ips, lookup)
+    details: dict[str, Any] = {"blocklist": zone, "sender_domain": sender.domain, "usable": report.usable}
+    if not report.usable:
+        details["problem"] = report.problem
+        return Outcome(
+            Status.SKIP, f"Could not check {zone}: {report.problem}.", details, ("email_blocklist_unusable",)
+        )
+    details["listed"] = {ip: list(codes) for ip, codes in report.listed.items()}
+    details["could_not_check"] = report.unknown
+    if report.listed:
+        listed = ", ".join(f"{ip} ({'/'.join(c)})" for ip, c in report.listed.items())
+        details["listed_ips"] = listed
+        return Outcome(Status.WARN, f"{zone} lists {listed}.", details, ("email_sender_blocklisted",))
+    if report.unknown:
+        first = next(iter(report.unknown.values()))
+        return Outcome(
+            Status.SKIP, f"Could not check {', '.join(report.unknown)} on {zone}: {first}.", details,
+            ("email_blocklist_unusable",),
+        )  # fmt: skip
+    return Outcome(Status.PASS, f"None of the {len(sender.sending_ips)} sending IPs is on {zone}.", details)
+
+
+# ---------------------------------------------------------------- recipient
+
+
+async def probe_recipient(domain: str, sender: EmailSender, lookup: spf.Lookup) -> Outcome:
+    """MX of the person's domain (RFC 5321 §5.1, null MX RFC 7505), its gateway, and the allowlisting steps."""
+    details: dict[str, Any] = {"recipient_domain": domain}
+    try:
+        mx = mailgw.mx_hosts(await lookup(domain, "MX"))
+    except spf.DnsTempError as exc:
+        return Outcome(Status.SKIP, f"Could not look up the mail servers of {domain}: {exc}.", details)
+    details["mx"] = [f"{p} {h or '.'}" for p, h in mx]
+    if mailgw.is_null_mx(mx):
+        return Outcome(Status.WARN, f"{domain} declares that it accepts no email (null MX).", details, ("email_no_mx",))
+    if not mx:
+        try:
+            has_address = bool(await lookup(domain, "A")) or bool(await lookup(domain, "AAAA"))
+        except spf.DnsTempError:
+            has_address = False
+        tail = " (only a web address; it rarely accepts mail)" if has_address else " and no address at all"
+        return Outcome(Status.WARN, f"{domain} has no mail server (MX) record{tail}.", details, ("email_no_mx",))
+    hosts = [h for _, h in mx]
+    gateway = mailgw.recognise(hosts)
+    try:
+        txt, cname = await asyncio.gather(lookup(domain, "TXT"), lookup(f"autodiscover.{domain}", "CNAME"))
+    except spf.DnsTempError:
+        txt, cname = [], []
+    mailbox = mailgw.mailbox_host(txt, cname[0] if cname else "")
+    name = gateway.name if gateway else f"your mail server ({', '.join(hosts[:2])})"
+    if gateway is not None and mailbox == "m365" and gateway.id != "m365":
+        name += ", with mailboxes in Microsoft 365"
+    details.update({
+        "gateway": name, "gateway_id": gateway.id if gateway else "", "mailbox_host": mailbox,
+        "gateway_steps": mailgw.allowlist_steps(gateway, sender.domain, sender.sending_ips, mailbox),
+    })  # fmt: skip
+    return Outcome(Status.PASS, f"Mail for {domain} goes through {name}.", details, ("email_gateway",))
+
+
+# ---------------------------------------------------------------- plan
+
+
+def plan(profile: Profile, options: RunOptions) -> list[Check]:
+    """Sender checks (one per sending IP, the domain's policy, one per blocklist) and the recipient check."""
+    sender = profile.email
+    if sender is None:
+        return []
+    lookup = DnsLookup(options.nameservers)
+    checks: list[Check] = []
+
+    def add(cid: str, target: str, title: str, make: Any) -> None:
+        async def run(ctx: RunContext) -> Outcome:
+            return await make()  # type: ignore[no-any-return]
+
+        checks.append(Check(f"email:{cid}", Category.EMAIL, target, title, run, timeout_s=CHECK_TIMEOUT_S))
+
+    for ip in sender.sending_ips:
+        add(f"spf:{ip}", ip, f"Sender {ip} allowed to send", lambda ip=ip: probe_sending_ip(sender, ip, lookup))
+    add(f"domain:{sender.domain}", sender.domain, "Sender's email policy", lambda: probe_sender_domain(sender, lookup))
+    for zone in sender.blocklists:
+        add(f"blocklist:{zone}", zone, f"Not on {zone}", lambda z=zone: probe_blocklist(sender, z, lookup))
+    address = (options.email or "").strip()
+    if address and "@" in address:
+        domain = address.rsplit("@", 1)[1].lower().rstrip(".")
+        add(f"recipient:{domain}", domain, "Your mail server", lambda: probe_recipient(domain, sender, lookup))
+    else:
+        add("recipient", "your email address", "Your mail server", _missing_address)
+    return checks
+
+
+async def _missing_address() -> Outcome:
+    return Outcome(Status.SKIP, "Not checked: no work email address was given.", {}, ("email_address_missing",))
