@@ -122,20 +122,22 @@ def read_bundle(path: Path) -> Machine:
 def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
     """Refuse unsafe archives before reading a byte: traversal, absolute names, bombs, too many entries."""
     if len(infos) > MAX_MEMBERS:
-        raise Refused(f"refused: {len(infos)} entries (a bundle has at most {MAX_MEMBERS})")
+        raise Refused(f"{len(infos)} entries (a bundle has at most {MAX_MEMBERS})")
     total = 0
     for i in infos:
         name = i.filename
         pure = PurePosixPath(name.replace("\\", "/"))
         if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
-            raise Refused(f"refused: unsafe entry name {name!r}")
+            raise Refused(f"unsafe entry name {name!r} (path traversal)")
         if i.file_size > MAX_MEMBER_BYTES:
-            raise Refused(f"refused: {name} would unpack to {i.file_size} bytes (limit {MAX_MEMBER_BYTES})")
+            raise Refused(
+                f"{name} would unpack to {i.file_size} bytes, over the {MAX_MEMBER_BYTES}-byte limit (zip bomb?)"
+            )
         if i.file_size > 1024 * 1024 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise Refused(f"refused: {name} is compressed {i.file_size // max(i.compress_size, 1)}x (zip bomb?)")
+            raise Refused(f"{name} is compressed {i.file_size // max(i.compress_size, 1)}x (zip bomb?)")
         total += i.file_size
         if total > MAX_TOTAL_BYTES:
-            raise Refused(f"refused: the bundle would unpack to more than {MAX_TOTAL_BYTES} bytes")
+            raise Refused(f"the bundle would unpack to more than {MAX_TOTAL_BYTES} bytes")
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -146,9 +148,9 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise Refused(f"damaged bundle: cannot read {info.filename} ({exc})") from None
     except RuntimeError as exc:  # encrypted members
-        raise Refused(f"refused: {info.filename} is encrypted ({exc})") from None
+        raise Refused(f"{info.filename} is encrypted ({exc})") from None
     if len(data) > MAX_MEMBER_BYTES:
-        raise Refused(f"refused: {info.filename} is larger than {MAX_MEMBER_BYTES} bytes")
+        raise Refused(f"{info.filename} is larger than {MAX_MEMBER_BYTES} bytes")
     return data
 
 
@@ -238,7 +240,8 @@ def render_table(s: Summary) -> str:
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=False)).rstrip() for r in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     v = s.verdicts()
-    lines += ["", f"{len(s.machines)} machines: " + ", ".join(f"{v[k]} {k}" for k in _VERDICT_RANK if v[k])]
+    n = len(s.machines)
+    lines += ["", f"{n} machine{'s' if n != 1 else ''}: " + ", ".join(f"{v[k]} {k}" for k in _VERDICT_RANK if v[k])]
     common = s.common_findings()
     if common:
         lines += ["", "Most common problems:"]

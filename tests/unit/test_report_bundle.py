@@ -174,6 +174,10 @@ def test_destination_file_name_or_folder(tmp_path: Path) -> None:
     result, profile, options, log_text = leaky_run()
     explicit = write_bundle(result, profile, options, log_text, tmp_path / "mine.zip", anonymize=True)
     assert explicit == tmp_path / "mine.zip" and zipfile.is_zipfile(explicit)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert explicit.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not 0600
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
     assert bundle_name("flo-recruit", "Bob's PC.corp", "2024-05-01T10:15:00Z") == (
         "callready-flo-recruit-Bob-s-PC-corp-20240501T101500Z.zip"
     )
@@ -221,7 +225,7 @@ def test_cli_writes_a_bundle_that_summarize_reads(tmp_path: Path) -> None:
         timeout=60,
     )
     assert summary.returncode == 0, summary.stderr
-    assert "https" in summary.stdout.splitlines()[0] and "1 machines" in summary.stdout
+    assert "https" in summary.stdout.splitlines()[0] and "1 machine: " in summary.stdout
     assert (tmp_path / "s.csv").read_text().splitlines()[1].startswith(socket.gethostname())
 
 
