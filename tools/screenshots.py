@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
+PROBLEMS: list[str] = []
 OUTCOMES = ("ready", "degraded", "blocked", "cancelled", "error")
 
 
@@ -32,7 +33,10 @@ async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-u
 def _save(widget, name: str, suffix: str) -> Path:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QApplication
 
+    from app.gui.layoutcheck import layout_problems
+
     QApplication.processEvents()
+    PROBLEMS.extend(f"{name}{suffix}: {p}" for p in layout_problems(widget))
     path = OUT / f"{name}{suffix}.png"
     if not widget.grab().save(str(path)):
         raise OSError(f"could not write {path}")
@@ -113,23 +117,28 @@ def run_one(scale: str, dark: bool, outcomes: tuple[str, ...]) -> int:
     with loop:
         written = loop.run_until_complete(shoot(suffix, dark, outcomes))
     for p in written:
-        print(p.relative_to(ROOT))
-    return 0
+        print(p)
+    for problem in PROBLEMS:
+        print("LAYOUT PROBLEM", problem, file=sys.stderr)
+    return 1 if PROBLEMS else 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("1", "2"), help="take only this scale, in this process")
     parser.add_argument("--dark", action="store_true", help="dark palette")
     parser.add_argument("--outcome", action="append", choices=OUTCOMES, help="only these outcomes")
+    parser.add_argument("--out", type=Path, help="folder for the PNG files (default docs/screenshots)", default=None)
     args = parser.parse_args(argv)
     outcomes = tuple(args.outcome or OUTCOMES)
+    OUT = (args.out or OUT).resolve()
     if args.scale:
         return run_one(args.scale, args.dark, outcomes)
     rc = 0
     for scale, dark in (("1", False), ("2", False), ("1", True)):
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale)
-        cmd = [sys.executable, __file__, "--scale", scale] + (["--dark"] if dark else [])
+        cmd = [sys.executable, __file__, "--scale", scale, "--out", str(OUT)] + (["--dark"] if dark else [])
         for o in args.outcome or ():
             cmd += ["--outcome", o]
         rc |= subprocess.run(cmd, env=env, cwd=ROOT).returncode

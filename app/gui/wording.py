@@ -38,14 +38,17 @@ def headline(result: RunResult) -> Headline:
 
 
 MAX_ADVICE = 3
+_NOT_FOR_STEPS = {"check_unfinished"}  # said once, in the interviewer's own step ("run it again")
 
 
 def steps(result: RunResult, browser_advice: str = "", support: str = "") -> list[str]:
     """What the interviewer should do next: the most important advice first (at most 3), no repeats."""
     out: list[str] = []
-    if result.verdict is Verdict.INCOMPLETE:
+    if result.verdict is Verdict.INCOMPLETE or any(f.code in _NOT_FOR_STEPS for f in result.findings):
         out.append("Run the check again and let it finish (it takes under a minute).")
     for f in result.findings:
+        if f.code in _NOT_FOR_STEPS:
+            continue
         if f.severity in (Severity.ERROR, Severity.WARNING) and f.advice and f.advice not in out:
             if len(out) < MAX_ADVICE:
                 out.append(f.advice)
@@ -53,7 +56,7 @@ def steps(result: RunResult, browser_advice: str = "", support: str = "") -> lis
         out.append("Send the message below to your IT team; it says exactly what to change.")
     if result.verdict is Verdict.READY:
         out.append("You are all set. Nothing needs to change.")
-    if browser_advice and result.verdict is not Verdict.BLOCKED:
+    if browser_advice and result.verdict in (Verdict.READY, Verdict.DEGRADED):
         out.append(browser_advice)
     if support and result.verdict is not Verdict.READY:
         out.append(f"Still stuck? Save the report and send it to {support}.")
@@ -61,8 +64,10 @@ def steps(result: RunResult, browser_advice: str = "", support: str = "") -> lis
 
 
 def needs_it(result: RunResult) -> bool:
-    """True when there is something for IT to fix."""
-    return any(f.severity in (Severity.ERROR, Severity.WARNING) for f in result.findings)
+    """True when there is something for IT to fix (an unfinished check alone is not IT's business)."""
+    return any(
+        f.severity in (Severity.ERROR, Severity.WARNING) and f.code not in _NOT_FOR_STEPS for f in result.findings
+    )
 
 
 def _value(v: Any) -> str:

@@ -155,6 +155,7 @@ def test_cancel_keeps_the_partial_result(make: Any, qtbot: Any) -> None:
     r = win.result
     assert r is not None and r.ended_by == "cancelled" and not r.finished
     assert win.result_page.headline.text() == "Check not finished"
+    assert win.result_page.it_box.isHidden()
     done = [c for c in r.checks if c.finished]
     assert done and all(c.status is Status.PASS for c in done)  # kept
     assert any(not c.finished for c in r.checks)

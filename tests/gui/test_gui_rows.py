@@ -130,6 +130,8 @@ def test_cancelled_run_says_not_finished_and_details_keep_partial_evidence() -> 
     r = _result((Category.DNS, Status.PASS, ()), (Category.HTTPS, Status.SKIP, ()), ended_by="cancelled")
     assert headline(r).text == "Check not finished"
     assert steps(r)[0].startswith("Run the check again")
+    assert not any("did not finish" in s for s in steps(r))  # said once, not twice
+    assert not needs_it(r)  # nothing for IT to fix in a cancelled run
     text = details_text(r)
     assert "[PASS]" in text and "[SKIP]" in text and "k: 0" in text
 

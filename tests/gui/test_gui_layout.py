@@ -1,0 +1,75 @@
+"""No clipped text and no overlapping widgets on any page, in every outcome (the screenshots' check, in process)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from app.gui.layoutcheck import layout_problems
+from app.gui.window import MainWindow
+from tests.gui import recorded
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_the_checker_sees_clipping_and_overlap(qtbot: Any, qloop: Any) -> None:
+    w = QWidget()
+    qtbot.addWidget(w)
+    QHBoxLayout(w).addWidget(QLabel("fits"))
+    tight = QLabel("a label much wider than its box", w)
+    tight.setGeometry(0, 0, 20, 20)
+    button = QPushButton("overlapping button", w)
+    button.setGeometry(5, 5, 200, 40)
+    w.resize(300, 100)
+    w.show()
+    qtbot.waitExposed(w)
+    problems = layout_problems(w)
+    assert any(p.startswith("clipped: QLabel") for p in problems)
+    assert any(p.startswith("overlap:") for p in problems)
+
+
+@pytest.mark.parametrize("outcome", ["ready", "degraded", "blocked", "cancelled"])
+def test_every_page_fits(outcome: str, qtbot: Any, qloop: Any, tmp_path: Any) -> None:
+    win = MainWindow(planners=recorded.planners(outcome, scale=0.05), open_url=lambda _u: True)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    seen: dict[str, list[str]] = {"welcome": layout_problems(win)}
+    win.welcome.advanced_toggle.setChecked(True)
+    seen["welcome-advanced"] = layout_problems(win)
+    win.welcome.email.setText("jordan@example.com")
+    win.start()
+    qtbot.waitUntil(lambda: win.board.done >= 1, timeout=10000)
+    seen["checking"] = layout_problems(win)
+    if outcome == "cancelled":
+        win.cancel()
+    qtbot.waitUntil(lambda: win.result is not None, timeout=15000)
+    seen["result"] = layout_problems(win)
+    win.result_page.details_toggle.setChecked(True)
+    seen["result-details"] = layout_problems(win)
+    win.show_share()
+    seen["share"] = layout_problems(win)
+    assert {k: v for k, v in seen.items() if v} == {}
+
+
+def test_pages_fit_at_200_percent(tmp_path: Any) -> None:
+    """The screenshot tool at QT_SCALE_FACTOR=2 (a fresh process) finds no clipped or overlapping widget."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR="2")
+    cmd = [sys.executable, str(root / "tools" / "screenshots.py"), "--scale", "2", "--out", str(tmp_path),
+           "--outcome", "blocked", "--outcome", "error"]  # fmt: skip
+    proc = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    shots = sorted(tmp_path.glob("*.png"))
+    assert len(shots) >= 8
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(tmp_path / "blocked-3-result@2x.png"))
+    assert img.width() >= 1200  # really rendered at twice the logical size
