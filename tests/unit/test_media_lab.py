@@ -11,8 +11,11 @@ pytestmark = pytest.mark.lab
 
 
 @pytest.fixture(scope="module")
-def lab():
+def lab(request: pytest.FixtureRequest):
     from tests.lab.lab import Lab, lab_lock, lab_unavailable_reason
+
+    if "lab" not in (request.config.getoption("-m") or ""):
+        pytest.skip("lab tests run only with `-m lab` (under flock /tmp/cr-lab.lock)")
 
     reason = lab_unavailable_reason()
     if reason:
