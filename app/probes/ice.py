@@ -418,7 +418,12 @@ async def open_turn_session(
                 make_client, host=address, port=port, ssl=tls, server_hostname=server_hostname if tls else None
             )
     session = TurnSession(client, inner_transport)
-    receiver = _Receiver(lambda data, addr: [cb(data, addr) for cb in session.on_data])
+
+    def dispatch(data: bytes, addr: tuple[str, int]) -> None:
+        for callback in list(session.on_data):
+            callback(data, addr)
+
+    receiver = _Receiver(dispatch)
     try:
         async with asyncio.timeout(timeout_s):
             session.relayed = await client.connect()
