@@ -26,7 +26,7 @@ from app.gui.rows import RowState
 from app.gui.window import MainWindow
 from tests.gui import recorded
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.gui, pytest.mark.timeout(60)]
 
 
 class Opened(list):  # type: ignore[type-arg]

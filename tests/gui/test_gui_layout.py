@@ -11,7 +11,7 @@ from app.gui.layoutcheck import layout_problems
 from app.gui.window import MainWindow
 from tests.gui import recorded
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.gui, pytest.mark.timeout(60)]
 
 
 def test_the_checker_sees_clipping_and_overlap(qtbot: Any, qloop: Any) -> None:

@@ -1,0 +1,63 @@
+"""The real wizard, real engine and real probes against the lab's `open` scenario (cr-client namespace)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.lab, pytest.mark.gui, pytest.mark.timeout(600)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _lab_or_skip():  # type: ignore[no-untyped-def]
+    if not (ROOT / "docs" / "lab.md").exists():
+        pytest.skip("the network lab is not documented yet (docs/lab.md)")
+    try:
+        from tests.lab import lab as labmod
+    except ImportError as exc:
+        pytest.skip(f"the network lab is not available: {exc}")
+    reason = labmod.lab_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    return labmod
+
+
+def test_wizard_in_the_open_lab_says_ready(tmp_path: Path) -> None:
+    labmod = _lab_or_skip()
+    out = tmp_path / "share"
+    out.mkdir()
+    out.chmod(0o777)
+    with labmod.lab_lock():
+        lab = labmod.Lab()
+        lab.up("open")
+        try:
+            proc = lab.run(
+                [sys.executable, str(ROOT / "tests" / "gui" / "lab_driver.py"),
+                 "--public-roots", str(lab.public_roots), "--out", str(out)],
+                env={"QT_QPA_PLATFORM": "offscreen"},
+                timeout=240,
+            )  # fmt: skip
+        finally:
+            lab.down()
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    shown = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert shown["title"] == "Flo Recruit network check"
+    assert shown["verdict"] == "ready", shown
+    assert shown["headline"] == "Ready"
+    assert not shown["it_box_visible"]
+    # the rows were listed up front from the plan, and every one ended passed
+    assert shown["rows_at_start"] == list(shown["rows"])
+    assert {"reach", "live", "direct", "relay", "relay_tls"} <= set(shown["rows"])
+    core = {k: v for k, v in shown["rows"].items() if k in ("reach", "live", "direct", "relay", "relay_tls", "quality")}
+    assert set(core.values()) == {"Passed"}, shown["rows"]
+    assert not {"Failed", "Warning"} & set(shown["rows"].values()), shown["rows"]
+    assert {"dns", "https", "wss", "stun", "turn_udp", "turn_tcp", "turn_tls", "media"} <= set(shown["categories"])
+    bundle = Path(shown["bundle"])
+    assert bundle.parent == out and "report.json" in zipfile.ZipFile(bundle).namelist()
+    mail = shown["opened"][0]
+    assert mail.startswith("mailto:support@florecruit.com?subject=")
