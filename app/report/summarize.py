@@ -274,7 +274,7 @@ _HTML = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Cal
 table{border-collapse:collapse}td,th{border:1px solid #dadce0;padding:4px 8px;text-align:left}
 th{background:#f1f3f4}.pass{background:#e6f4ea}.warn{background:#fef7e0}.fail{background:#fce8e6}.skip{background:#f1f3f4}
 </style></head><body><h1>CallReady fleet summary</h1>
-<p>{{ s.machines|length }} machines{% for k, n in v.items() %}, {{ n }} {{ k }}{% endfor %};
+<p>{{ s.machines|length }} machine{{ "" if s.machines|length == 1 else "s" }}{% for k, n in v.items() %}, {{ n }} {{ k }}{% endfor %};
 {{ s.refused|length }} files refused.</p>
 {% if common %}<h2>Most common problems</h2><table><tr><th>Machines</th><th>Code</th><th>Severity</th><th>Problem</th></tr>
 {% for code, sev, title, n in common %}<tr><td>{{ n }}</td><td>{{ code }}</td><td>{{ sev }}</td><td>{{ title }}</td></tr>{% endfor %}
