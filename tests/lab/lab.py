@@ -1,0 +1,773 @@
+"""The network lab: namespaces `cr-client` -> `cr-fw` (router + nftables) -> `cr-inet` (servers), plus `cr-proxy`.
+
+Everything lives in network namespaces named `cr-*` with addresses from 198.18.0.0/15; nothing is
+connected to the host's own network. State (certificates, configs, pids, logs) lives in one
+directory (`CR_LAB_DIR`, default /tmp/cr-lab) so a later process can tear the lab down, and a
+crashed run's leftovers are removed at the next start. See docs/lab.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.lab import pki
+from tests.lab.hosts import PlatformHosts, platform_hosts
+from tests.lab.scenarios import BASE_ZONE, SCENARIOS, Scenario
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+PREFIX = "cr-"
+STATE_DIR = Path(os.environ.get("CR_LAB_DIR", "/tmp/cr-lab"))
+LOCK_FILE = Path(os.environ.get("CR_LAB_LOCK", "/tmp/cr-lab.lock"))
+NETNS_DIR = Path("/run/netns")
+ETC_NETNS = Path("/etc/netns")
+
+CLIENT, FIREWALL, INTERNET, PROXY = "cr-client", "cr-fw", "cr-inet", "cr-proxy"
+NAMESPACES = (CLIENT, FIREWALL, INTERNET, PROXY)
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """Every lab address (all inside 198.18.0.0/15). Scenario rule text can say `{web}`, `{turn}`, ..."""
+
+    # LAN: client <-> firewall
+    client: str = "198.18.1.2"
+    fw_lan: str = "198.18.1.1"
+    # WAN: firewall <-> internet (the firewall masquerades client traffic behind fw_wan)
+    fw_wan: str = "198.18.2.1"
+    inet_wan: str = "198.18.2.2"
+    # DMZ: firewall <-> proxy namespace
+    fw_dmz: str = "198.18.3.1"
+    proxy: str = "198.18.3.2"
+    # "public" servers, on the loopback of cr-inet
+    dns: str = "198.19.0.53"  # dnsmasq: the client's resolver
+    dns_slow: str = "198.19.0.54"  # relay answering 4 s late (slow_dns)
+    web: str = "198.19.1.10"  # HTTPS + WSS for every web/wss host; coturn also listens here (prod-ks.pluot.blue:5349)
+    turn: str = "198.19.3.10"  # coturn (static credentials): every STUN/TURN host
+    turn_alt: str = "198.19.3.11"  # coturn's second address (RFC 5780 alternate)
+    turn_rest: str = "198.19.3.20"  # second coturn with the REST shared secret
+    mail: str = "198.19.5.25"  # MX targets (nothing listens yet)
+
+    def as_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+ADDR = Addresses()
+INET_PUBLIC = ("dns", "dns_slow", "web", "turn", "turn_alt", "turn_rest", "mail")
+
+PROXY_PORT, PROXY_AUTH_PORT = 3128, 3129
+TURN_REALM = "lab.test"
+TURN_USER, TURN_PASSWORD = "callready", "lab-turn-pass"
+TURN_REST_SECRET = "lab-rest-secret"
+PROXY_USER, PROXY_PASSWORD = "labuser", "lab-proxy-pass"
+SLOW_DNS_DELAY_S = 4.0
+
+# Extra names the lab serves besides the platforms' hosts.
+LAB_NAMES = {
+    "web.lab.test": "web",
+    "turn.lab.test": "turn",
+    "turn-rest.lab.test": "turn_rest",
+    "proxy.lab.test": "proxy",
+}
+
+# Interfaces of the firewall namespace (names inside cr-fw).
+FW_LAN, FW_WAN, FW_DMZ = "lan", "wan", "dmz"
+
+
+class LabError(RuntimeError):
+    """The lab could not be built or a server did not start."""
+
+
+def _sh(*argv: str, check: bool = True, input: str | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(argv, capture_output=True, text=True, input=input, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise LabError(f"{' '.join(argv)}: exit {proc.returncode}: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc
+
+
+def _nsexec(ns: str, *argv: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    return _sh("ip", "netns", "exec", ns, *argv, **kw)
+
+
+# ---------------------------------------------------------------- namespaces and processes
+
+
+def lab_namespaces() -> list[str]:
+    """Namespaces of this lab (name prefix `cr-`), existing now."""
+    if not NETNS_DIR.is_dir():
+        return []
+    return sorted(p.name for p in NETNS_DIR.iterdir() if p.name.startswith(PREFIX))
+
+
+def ns_pids(ns: str) -> list[int]:
+    """Processes whose network namespace is `ns` (what `ip netns pids` does)."""
+    try:
+        st = os.stat(NETNS_DIR / ns)
+    except OSError:
+        return []
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            s = os.stat(f"/proc/{entry.name}/ns/net")
+        except OSError:
+            continue
+        if (s.st_dev, s.st_ino) == (st.st_dev, st.st_ino):
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return False
+
+
+def _terminate(pids: Sequence[int], grace_s: float = 3.0) -> None:
+    """SIGTERM these processes (by id), then SIGKILL whatever is still alive after `grace_s`."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    end = time.monotonic() + grace_s
+    while time.monotonic() < end and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+    for pid in pids:
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def cleanup_leftovers(state_dir: Path = STATE_DIR) -> list[str]:
+    """Remove any lab: kill processes in `cr-*` namespaces and those recorded in the state dir, delete the namespaces."""
+    removed = []
+    pids: list[int] = []
+    for ns in lab_namespaces():
+        pids += ns_pids(ns)
+    for pidfile in (state_dir / "pids").glob("*.pid") if (state_dir / "pids").is_dir() else ():
+        with contextlib.suppress(ValueError, OSError):
+            pid, ns = pidfile.read_text().split()[:2]
+            # only a process still inside a lab namespace is ours (pids are recycled)
+            if int(pid) not in pids and ns in lab_namespaces() and int(pid) in ns_pids(ns):
+                pids.append(int(pid))
+        pidfile.unlink(missing_ok=True)
+    _terminate(sorted(set(pids)))
+    for ns in lab_namespaces():
+        _sh("ip", "netns", "del", ns, check=False)
+        removed.append(ns)
+    if ETC_NETNS.is_dir():
+        for d in ETC_NETNS.iterdir():
+            if d.name.startswith(PREFIX):
+                shutil.rmtree(d, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        (state_dir / "state.json").unlink()
+    return removed
+
+
+_lock_fd: int | None = None
+_lock_depth = 0
+
+
+def _inherited_lock_fd() -> int | None:
+    """An fd on LOCK_FILE inherited from a parent (`flock /tmp/cr-lab.lock CMD`): its lock is ours."""
+    target = os.path.realpath(LOCK_FILE)
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/self/fd/{name}") == target:
+                    return int(name)
+    return None
+
+
+def acquire_lock(timeout_s: float = 900.0) -> None:
+    """Take the machine-wide lab lock (re-entrant in this process; honours a lock held by `flock` for us)."""
+    global _lock_fd, _lock_depth
+    if _lock_depth:
+        _lock_depth += 1
+        return
+    fd = _inherited_lock_fd()
+    owned = fd is None
+    if fd is None:
+        fd = os.open(LOCK_FILE, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
+    end = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > end:
+                if owned:
+                    os.close(fd)
+                raise LabError(f"another lab user holds {LOCK_FILE} (waited {timeout_s:g} s)") from None
+            time.sleep(0.25)
+    _lock_fd = fd if owned else None
+    _lock_depth = 1
+
+
+def release_lock() -> None:
+    """Undo one acquire_lock(); the last one lets other lab users in."""
+    global _lock_fd, _lock_depth
+    if _lock_depth == 0:
+        return
+    _lock_depth -= 1
+    if _lock_depth == 0 and _lock_fd is not None:
+        os.close(_lock_fd)  # closing our own open file description drops the flock
+        _lock_fd = None
+
+
+@contextlib.contextmanager
+def lab_lock(timeout_s: float = 900.0) -> Iterator[None]:
+    """One lab user at a time on this machine: a second pytest run or `python -m tests.lab` waits."""
+    acquire_lock(timeout_s)
+    try:
+        yield
+    finally:
+        release_lock()
+
+
+# ---------------------------------------------------------------- the lab
+
+
+@dataclass
+class Server:
+    """A server process the lab starts inside a namespace."""
+
+    name: str
+    ns: str
+    argv: list[str]
+    ready: list[tuple[str, str, int]]  # (proto "tcp"|"udp", ip, port) that must be listening
+
+
+class Lab:
+    """Build, reconfigure and tear down the lab; run commands in its namespaces."""
+
+    addr = ADDR
+    turn_user, turn_password, turn_realm, turn_rest_secret = TURN_USER, TURN_PASSWORD, TURN_REALM, TURN_REST_SECRET
+    proxy_user, proxy_password = PROXY_USER, PROXY_PASSWORD
+    proxy_port, proxy_auth_port = PROXY_PORT, PROXY_AUTH_PORT
+
+    def __init__(self, state_dir: Path = STATE_DIR) -> None:
+        self.state = state_dir
+        self.pki_dir = state_dir / "pki"
+        self.logs = state_dir / "logs"
+        self.conf = state_dir / "conf"
+        self.pids = state_dir / "pids"
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.scenario: Scenario | None = None
+        self._hosts: PlatformHosts | None = None
+        self._dns_conf: str | None = None
+        self._signals_installed = False
+        self._locked = False
+
+    # ---- paths the tests and the app need
+    @property
+    def lab_ca(self) -> Path:
+        """The lab's "public" CA: signs every platform host's certificate."""
+        return self.pki_dir / "lab-ca.crt"
+
+    @property
+    def corp_ca(self) -> Path:
+        """A "corporate" CA (for TLS-inspection scenarios): only ever in the OS store, never public."""
+        return self.pki_dir / "corp-ca.crt"
+
+    @property
+    def public_roots(self) -> Path:
+        """What `--public-roots` gets: the lab CA, standing in for the public roots."""
+        return self.pki_dir / "public-roots.pem"
+
+    @property
+    def os_store(self) -> Path:
+        """The client's "operating system" trust store (SSL_CERT_FILE in cr-client), set per scenario."""
+        return self.pki_dir / "os-store.pem"
+
+    @property
+    def os_store_dir(self) -> Path:
+        """An empty SSL_CERT_DIR so the host's /etc/ssl/certs never leaks into the client's store."""
+        return self.pki_dir / "os-store.d"
+
+    @property
+    def hosts(self) -> PlatformHosts:
+        if self._hosts is None:
+            self._hosts = platform_hosts()
+        return self._hosts
+
+    def is_up(self) -> bool:
+        return (self.state / "state.json").is_file() and all(ns in lab_namespaces() for ns in NAMESPACES)
+
+    def current_scenario(self) -> str | None:
+        try:
+            return json.loads((self.state / "state.json").read_text()).get("scenario")
+        except (OSError, ValueError):
+            return None
+
+    # ---- lifecycle
+    def up(self, scenario: Scenario | str = "open") -> Lab:
+        """Clean leftovers, build namespaces, certificates and servers, then apply `scenario`."""
+        _require_root()
+        if not self._locked:
+            acquire_lock()
+            self._locked = True
+        cleanup_leftovers(self.state)
+        if self.state.exists():
+            shutil.rmtree(self.state)
+        for d in (self.pki_dir, self.logs, self.conf, self.pids, self.os_store_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        self.state.chmod(0o755)
+        self.logs.chmod(0o777)  # squid and dnsmasq write logs after dropping privileges
+        self._write_state(None)
+        try:
+            self._make_pki()
+            self._build_topology()
+            self._start_core_servers()
+            self.apply(scenario)
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def down(self) -> None:
+        """Stop every server, delete the namespaces and per-namespace /etc files. Safe to call twice."""
+        for proc in self.procs.values():
+            with contextlib.suppress(OSError):
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(3)
+        self.procs.clear()
+        cleanup_leftovers(self.state)
+        self.scenario = None
+        self._dns_conf = None
+        if self._locked:
+            self._locked = False
+            release_lock()
+
+    def install_signal_handlers(self) -> None:
+        """Tear down on SIGTERM/SIGHUP too (SIGINT raises KeyboardInterrupt, which finalizers handle)."""
+        if self._signals_installed:
+            return
+        self._signals_installed = True
+
+        def handler(signum: int, frame: Any) -> None:
+            self.down()
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(ValueError):  # not the main thread
+                signal.signal(sig, handler)
+
+    # ---- scenario
+    def apply(self, scenario: Scenario | str) -> Scenario:
+        """Reconfigure firewall, shaping, routes, DNS, resolver, trust store and servers for `scenario`."""
+        sc = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
+        for name in sorted(sc.servers):
+            self.ensure_server(name)
+        self._apply_firewall(sc)
+        self._apply_shaping(sc)
+        self._apply_routes(sc)
+        self._apply_dns(sc)
+        self._write_resolv_conf(CLIENT, getattr(ADDR, sc.resolver))
+        pki.bundle(self.os_store, *(self._ca_path(name) for name in sc.os_trust))
+        self.scenario = sc
+        self._write_state(sc.name)
+        return sc
+
+    def fill(self, text: str) -> str:
+        """Replace `{web}`, `{turn}`, `{lab_ca}`, ... in scenario text with lab values."""
+        values = ADDR.as_dict() | {
+            "lab_ca": str(self.lab_ca),
+            "public_roots": str(self.public_roots),
+            "proxy_port": str(PROXY_PORT),
+            "proxy_auth_port": str(PROXY_AUTH_PORT),
+            "proxy_user": PROXY_USER,
+            "proxy_password": PROXY_PASSWORD,
+            "turn_user": TURN_USER,
+            "turn_password": TURN_PASSWORD,
+            "turn_rest_secret": TURN_REST_SECRET,
+            "lan": FW_LAN,
+            "wan": FW_WAN,
+            "dmz": FW_DMZ,
+        }
+        return text.format(**values)
+
+    def _ca_path(self, name: str) -> Path:
+        return {"lab": self.lab_ca, "corp": self.corp_ca}[name]
+
+    # ---- running things
+    def client_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Environment for a process in cr-client: the OS trust store is the scenario's bundle."""
+        env = dict(os.environ)
+        for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+            env.pop(k, None)
+        env.update({"SSL_CERT_FILE": str(self.os_store), "SSL_CERT_DIR": str(self.os_store_dir), "PYTHONDONTWRITEBYTECODE": "1"})
+        if self.scenario is not None:
+            env.update({k: self.fill(v) for k, v in self.scenario.client_env.items()})
+        env.update(extra or {})
+        return env
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        ns: str = CLIENT,
+        timeout: float | None = 120,
+        cwd: Path | str = REPO,
+        capture: bool = True,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `argv` inside a lab namespace (the client by default) with the scenario's client env."""
+        full_env = self.client_env(env) if ns == CLIENT else {**os.environ, **(env or {})}
+        return subprocess.run(
+            ["ip", "netns", "exec", ns, *argv],
+            env=full_env,
+            cwd=cwd,
+            capture_output=capture,
+            text=True,
+            timeout=timeout,
+        )
+
+    def python(self, code: str, ns: str = CLIENT, timeout: float = 60, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a Python snippet in a namespace with this interpreter (cwd = repo)."""
+        return self.run([sys.executable, "-c", code], ns=ns, timeout=timeout, env=env)
+
+    def app_check(self, out: Path, *args: str, profile: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        """`python -m app check --profile P --json OUT --public-roots LABCA` in cr-client (plus the scenario's args)."""
+        sc = self.scenario
+        argv = [sys.executable, "-m", "app", "check", "--profile", profile or (sc.profile if sc else "flo-recruit")]
+        argv += ["--json", str(out), "--public-roots", str(self.public_roots)]
+        argv += [self.fill(a) for a in (sc.args if sc else ())] + list(args)
+        return self.run(argv, timeout=timeout)
+
+    # ---- building
+    def _write_state(self, scenario: str | None) -> None:
+        data = {"scenario": scenario, "state_dir": str(self.state), "addresses": ADDR.as_dict(), "pid": os.getpid()}
+        (self.state / "state.json").write_text(json.dumps(data, indent=1) + "\n")
+
+    def _make_pki(self) -> None:
+        lab_ca = pki.make_ca(self.pki_dir, "lab-ca", "CallReady Lab Public Root CA", "CallReady Lab Trust Services")
+        pki.make_ca(self.pki_dir, "corp-ca", "Example Corp Inspection CA", "Example Corp IT")
+        # the CN is a lab name; every platform host it serves is a SAN
+        web_names = ["web.lab.test", *sorted(self.hosts.web)]
+        turn_names = ["turn.lab.test", "turn-rest.lab.test", *sorted(self.hosts.ice)]
+        lab_ca.issue(self.pki_dir, "web", web_names)
+        lab_ca.issue(self.pki_dir, "turn", turn_names)
+        pki.bundle(self.public_roots, self.lab_ca)
+        pki.bundle(self.os_store, self.lab_ca)
+
+    def _build_topology(self) -> None:
+        for ns in NAMESPACES:
+            _sh("ip", "netns", "add", ns)
+            # IPv4 lab: no IPv6 on the links (lo keeps ::1)
+            _nsexec(ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1")
+            _sh("ip", "-n", ns, "link", "set", "lo", "up")
+        _nsexec(FIREWALL, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        links = [  # (ns, ifname, address/prefix, peer ns, peer ifname, peer address/prefix)
+            (CLIENT, "eth0", f"{ADDR.client}/24", FIREWALL, FW_LAN, f"{ADDR.fw_lan}/24"),
+            (INTERNET, "eth0", f"{ADDR.inet_wan}/24", FIREWALL, FW_WAN, f"{ADDR.fw_wan}/24"),
+            (PROXY, "eth0", f"{ADDR.proxy}/24", FIREWALL, FW_DMZ, f"{ADDR.fw_dmz}/24"),
+        ]
+        for ns, ifname, cidr, peer_ns, peer_if, peer_cidr in links:
+            _sh("ip", "link", "add", ifname, "netns", ns, "type", "veth", "peer", "name", peer_if, "netns", peer_ns)
+            for n, i, c in ((ns, ifname, cidr), (peer_ns, peer_if, peer_cidr)):
+                _sh("ip", "-n", n, "addr", "add", c, "dev", i)
+                _sh("ip", "-n", n, "link", "set", i, "up")
+        for key in INET_PUBLIC:
+            _sh("ip", "-n", INTERNET, "addr", "add", f"{getattr(ADDR, key)}/32", "dev", "lo")
+        _sh("ip", "-n", CLIENT, "route", "add", "default", "via", ADDR.fw_lan)
+        _sh("ip", "-n", PROXY, "route", "add", "default", "via", ADDR.fw_dmz)
+        _sh("ip", "-n", FIREWALL, "route", "add", "default", "via", ADDR.inet_wan)
+        # the internet has no default route: a packet to anything outside the lab dies in cr-inet
+        _sh("ip", "-n", INTERNET, "route", "add", "198.18.0.0/16", "via", ADDR.fw_wan)
+        for ns in NAMESPACES:
+            d = ETC_NETNS / ns
+            d.mkdir(parents=True, exist_ok=True)
+            (d / "hosts").write_text("127.0.0.1\tlocalhost\n::1\tlocalhost\n")
+            (d / "nsswitch.conf").write_text("passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n")
+            self._write_resolv_conf(ns, ADDR.dns)
+
+    def _write_resolv_conf(self, ns: str, nameserver: str) -> None:
+        (ETC_NETNS / ns / "resolv.conf").write_text(f"# CallReady lab ({ns})\nnameserver {nameserver}\n")
+
+    # ---- firewall, shaping, routes
+    def nft_ruleset(self, sc: Scenario) -> str:
+        """The firewall namespace's whole ruleset for a scenario (forward filter + masquerade)."""
+        rules = "\n".join("\t\t" + line.strip() for line in self.fill(sc.forward).splitlines() if line.strip())
+        nat = f'\t\toifname "{FW_WAN}" masquerade' if sc.nat else ""
+        return (
+            "flush ruleset\n"
+            "table inet cr_filter {\n"
+            "\tchain forward {\n"
+            "\t\ttype filter hook forward priority 0; policy accept;\n"
+            f"{rules}\n"
+            "\t}\n"
+            "}\n"
+            "table ip cr_nat {\n"
+            "\tchain postrouting {\n"
+            "\t\ttype nat hook postrouting priority 100; policy accept;\n"
+            f"{nat}\n"
+            "\t}\n"
+            "}\n"
+        )
+
+    def _apply_firewall(self, sc: Scenario) -> None:
+        path = self.conf / "firewall.nft"
+        path.write_text(self.nft_ruleset(sc))
+        _nsexec(FIREWALL, "nft", "-f", str(path))
+
+    def _apply_shaping(self, sc: Scenario) -> None:
+        for dev, spec in ((FW_LAN, sc.shape_down), (FW_WAN, sc.shape_up)):
+            _sh("ip", "netns", "exec", FIREWALL, "tc", "qdisc", "del", "dev", dev, "root", check=False)
+            if spec:
+                _nsexec(FIREWALL, "tc", "qdisc", "add", "dev", dev, "root", "tbf", *spec.split())
+
+    def _apply_routes(self, sc: Scenario) -> None:
+        _sh("ip", "-n", CLIENT, "route", "del", "default", check=False)
+        if not sc.offline:
+            _sh("ip", "-n", CLIENT, "route", "add", "default", "via", ADDR.fw_lan)
+
+    # ---- DNS
+    def dnsmasq_conf(self, sc: Scenario) -> str:
+        """dnsmasq configuration: platform hosts -> lab addresses, lab names, base zone, scenario overrides."""
+        answers: dict[str, str] = {}
+        for h in sorted(self.hosts.ice):
+            answers[h] = ADDR.turn
+        for h in sorted(self.hosts.web):  # a host that is both (prod-ks.pluot.blue) is a web server first
+            answers[h] = ADDR.web
+        for h, key in LAB_NAMES.items():
+            answers[h] = getattr(ADDR, key)
+        overrides: list[tuple[str, str]] = []
+        for key, answer in sc.dns.items():
+            domains = sorted(self.hosts.domains) if key == "@platform" else [key]
+            overrides += [(d, answer) for d in domains]
+        lines = [
+            "# generated by tests/lab for scenario " + sc.name,
+            "no-resolv",
+            "no-hosts",
+            "bind-interfaces",
+            f"listen-address={ADDR.dns}",
+            "user=root",
+            "log-queries",
+            f"log-facility={self.logs}/dnsmasq.log",
+            "local-ttl=1",
+            "address=/#/",  # names the lab does not know: NXDOMAIN, as on the internet
+        ]
+        for domain, answer in overrides:
+            for h in [h for h in answers if h == domain or h.endswith("." + domain)]:
+                del answers[h]
+            if answer == "nxdomain":
+                lines.append(f"address=/{domain}/")
+            elif answer == "sinkhole":
+                lines += [f"address=/{domain}/0.0.0.0", f"address=/{domain}/::"]
+            else:
+                lines.append(f"address=/{domain}/{self.fill(answer)}")
+        lines += [f"host-record={h},{ip}" for h, ip in sorted(answers.items())]
+        lines += [self.fill(z) for z in self._mail_zone()]
+        lines += [self.fill(z) for z in (*BASE_ZONE, *sc.dns_extra)]
+        return "\n".join(lines) + "\n"
+
+    def _mail_zone(self) -> list[str]:
+        """MX, SPF, DKIM and forward-confirmed PTR records for each profile's mail sender."""
+        out = []
+        for sender in sorted(self.hosts.mail, key=lambda s: s.domain):
+            d = sender.domain
+            spf = " ".join(f"ip4:{ip}" for ip in sender.sending_ips)
+            out += [f"mx-host={d},mx.{d},10", f"host-record=mx.{d},{{mail}}", f'txt-record={d},"v=spf1 {spf} ~all"']
+            out += [f'txt-record={sel}._domainkey.{d},"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC{sel}lab"' for sel in sender.dkim_selectors]
+            out += [f"host-record=o{i}.{d},{ip}" for i, ip in enumerate(sender.sending_ips, 1)]
+            out += [f"local=/{bl}/" for bl in sender.blocklists]  # not listed anywhere: NXDOMAIN
+        return list(dict.fromkeys(out))
+
+    def _apply_dns(self, sc: Scenario) -> None:
+        text = self.dnsmasq_conf(sc)
+        if text == self._dns_conf and self._running("dnsmasq"):
+            return
+        (self.conf / "dnsmasq.conf").write_text(text)
+        self.stop_server("dnsmasq")
+        self.ensure_server("dnsmasq")
+        self._dns_conf = text
+
+    # ---- servers
+    def server_specs(self) -> dict[str, Server]:
+        """Every server the lab knows how to start, by name."""
+        py = sys.executable
+        conf = self.conf
+        specs = {
+            "dnsmasq": Server(
+                "dnsmasq", INTERNET, ["dnsmasq", "-k", f"--conf-file={conf}/dnsmasq.conf"], [("udp", ADDR.dns, 53)]
+            ),
+            "web": Server(
+                "web",
+                INTERNET,
+                [py, str(HERE / "webserver.py"), "--cert", str(self.pki_dir / "web-chain.pem"), "--key", str(self.pki_dir / "web.key"),
+                 "--listen", f"{ADDR.web}:443:tls", "--listen", f"{ADDR.web}:80"],
+                [("tcp", ADDR.web, 443), ("tcp", ADDR.web, 80)],
+            ),
+            "coturn": Server(
+                "coturn", INTERNET, ["turnserver", "-c", str(conf / "coturn.conf")],
+                [("udp", ADDR.turn, 3478), ("tcp", ADDR.turn, 5349), ("tcp", ADDR.turn, 443), ("tcp", ADDR.web, 5349)],
+            ),
+            "coturn_rest": Server(
+                "coturn_rest", INTERNET, ["turnserver", "-c", str(conf / "coturn-rest.conf")],
+                [("udp", ADDR.turn_rest, 3478), ("tcp", ADDR.turn_rest, 5349)],
+            ),
+            "dns_slow": Server(
+                "dns_slow", INTERNET,
+                [py, str(HERE / "dnsdelay.py"), "--listen", f"{ADDR.dns_slow}:53", "--upstream", f"{ADDR.dns}:53", "--delay", str(SLOW_DNS_DELAY_S)],
+                [("udp", ADDR.dns_slow, 53)],
+            ),
+            "squid": Server(
+                "squid", PROXY, ["squid", "-N", "-f", str(conf / "squid.conf")],
+                [("tcp", ADDR.proxy, PROXY_PORT), ("tcp", ADDR.proxy, PROXY_AUTH_PORT)],
+            ),
+        }
+        return specs
+
+    def _start_core_servers(self) -> None:
+        self._write_coturn_confs()
+        for name in ("web", "coturn", "coturn_rest"):
+            self.ensure_server(name)
+
+    def _running(self, name: str) -> bool:
+        p = self.procs.get(name)
+        if p is not None:
+            return p.poll() is None
+        try:
+            pid, ns = (self.pids / f"{name}.pid").read_text().split()[:2]
+        except (OSError, ValueError):
+            return False
+        return int(pid) in ns_pids(ns)
+
+    def ensure_server(self, name: str, timeout_s: float = 10.0) -> None:
+        """Start server `name` unless it runs; wait until its ports listen."""
+        if self._running(name):
+            return
+        if name == "squid":
+            self._write_squid_conf()
+        spec = self.server_specs()[name]
+        log = open(self.logs / f"{name}.out", "ab")  # noqa: SIM115 - handed to the child
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", spec.ns, *spec.argv],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.state,
+        )
+        log.close()
+        self.procs[name] = proc
+        (self.pids / f"{name}.pid").write_text(f"{proc.pid} {spec.ns} {name}\n")
+        end = time.monotonic() + timeout_s
+        while True:
+            missing = self._not_listening(spec)
+            if not missing:
+                return
+            if proc.poll() is not None or time.monotonic() > end:
+                tail = (self.logs / f"{name}.out").read_text(errors="replace")[-2000:]
+                raise LabError(f"{name} did not start (exit {proc.poll()}, not listening on {missing}):\n{tail}")
+            time.sleep(0.05)
+
+    def stop_server(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        pidfile = self.pids / f"{name}.pid"
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        elif pidfile.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                pid, ns = pidfile.read_text().split()[:2]
+                if int(pid) in ns_pids(ns):
+                    _terminate([int(pid)])
+        pidfile.unlink(missing_ok=True)
+
+    def _not_listening(self, spec: Server) -> list[str]:
+        out = _nsexec(spec.ns, "ss", "-Hlnut", check=False).stdout
+        listening = set()
+        for line in out.splitlines():
+            cols = line.split()
+            if len(cols) >= 5:
+                listening.add((cols[0], cols[4]))
+        return [f"{p}/{ip}:{port}" for p, ip, port in spec.ready if (p, f"{ip}:{port}") not in listening]
+
+    def _write_coturn_confs(self) -> None:
+        common = [
+            "fingerprint", f"realm={TURN_REALM}", "no-cli", "no-dtls", "simple-log",
+            f"cert={self.pki_dir / 'turn-chain.pem'}", f"pkey={self.pki_dir / 'turn.key'}",
+            "no-tlsv1", "no-tlsv1_1",
+        ]
+        static = [
+            f"listening-ip={ADDR.turn}", f"listening-ip={ADDR.turn_alt}",
+            f"listening-ip={ADDR.web}",  # prod-ks.pluot.blue is a web host with TURN TLS on 5349
+            f"relay-ip={ADDR.turn}", "listening-port=3478", "tls-listening-port=5349",
+            f"aux-server={ADDR.turn}:443", f"aux-server={ADDR.turn}:53", f"aux-server={ADDR.turn}:80",
+            "min-port=49152", "max-port=50999",
+            "lt-cred-mech", f"user={TURN_USER}:{TURN_PASSWORD}",
+            f"log-file={self.logs}/coturn.log", f"pidfile={self.state}/coturn.pid", f"userdb={self.state}/coturn.sqlite",
+        ]
+        rest = [
+            f"listening-ip={ADDR.turn_rest}", f"relay-ip={ADDR.turn_rest}", "listening-port=3478", "tls-listening-port=5349",
+            "min-port=51000", "max-port=51999",
+            "use-auth-secret", f"static-auth-secret={TURN_REST_SECRET}",
+            f"log-file={self.logs}/coturn-rest.log", f"pidfile={self.state}/coturn-rest.pid", f"userdb={self.state}/coturn-rest.sqlite",
+        ]
+        (self.conf / "coturn.conf").write_text("\n".join(common + static) + "\n")
+        (self.conf / "coturn-rest.conf").write_text("\n".join(common + rest) + "\n")
+
+    def _write_squid_conf(self) -> None:
+        passwd = self.conf / "squid.passwd"
+        _sh("htpasswd", "-bcB", str(passwd), PROXY_USER, PROXY_PASSWORD)
+        passwd.chmod(0o644)
+        lines = [
+            f"http_port {ADDR.proxy}:{PROXY_PORT}",
+            f"http_port {ADDR.proxy}:{PROXY_AUTH_PORT} name=authport",
+            f"auth_param basic program /usr/lib/squid/basic_ncsa_auth {passwd}",
+            "auth_param basic realm CallReady lab proxy",
+            "acl authport myportname authport",
+            "acl authed proxy_auth REQUIRED",
+            "http_access allow authport authed",
+            "http_access deny authport",
+            "http_access allow all",
+            f"dns_nameservers {ADDR.dns}",
+            "visible_hostname proxy.lab.test",
+            "cache deny all",
+            "cache_mem 8 MB",
+            f"access_log stdio:{self.logs}/squid-access.log",
+            f"cache_log {self.logs}/squid-cache.log",
+            f"pid_filename {self.state}/squid.pid",
+            f"coredump_dir {self.state}",
+            "shutdown_lifetime 0 seconds",
+        ]
+        (self.conf / "squid.conf").write_text("\n".join(lines) + "\n")
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        raise LabError("the lab needs root (network namespaces, nftables)")
+
+
+def lab_unavailable_reason() -> str | None:
+    """Why the lab cannot run here (None when it can): not root, or no `ip netns`."""
+    if os.geteuid() != 0:
+        return "the network lab needs root"
+    if shutil.which("ip") is None:
+        return "the network lab needs iproute2 (`ip netns`)"
+    probe = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"`ip netns` is unavailable: {probe.stderr.strip()}"
+    return None

@@ -1,0 +1,166 @@
+"""Lab scenarios as data: one row per network situation, with the verdict CallReady must reach.
+
+A scenario says what the firewall does (nftables rules for the router's forward chain), what the
+resolver answers, which extra servers run, and what the client's environment is. Rule and DNS text
+may use lab placeholders: `{dns}`, `{dns_slow}`, `{web}`, `{turn}`, `{turn_alt}`, `{turn_rest}`,
+`{proxy}`, `{client}`, `{mail}`, `{lan}`/`{wan}`/`{dmz}` (firewall interfaces), `{proxy_port}`, ...
+Adding a scenario is adding a row to `_ROWS` (see docs/lab.md).
+
+Rules are stateless on purpose (no `ct state established accept`): conntrack entries survive a
+scenario switch, so a stateful rule set could let a flow from the previous scenario through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+# Categories every full flo-recruit run must report (one check or more each).
+CORE_CATEGORIES = frozenset({"dns", "https", "wss", "stun", "turn_udp", "turn_tcp", "turn_tls", "media"})
+
+VERDICT_EXIT = {"ready": 0, "degraded": 1, "blocked": 2, "incomplete": 1}
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What the app must report: verdict, finding codes present/absent, categories present."""
+
+    verdict: str
+    codes: frozenset[str] = frozenset()
+    absent: frozenset[str] = frozenset()
+    categories: frozenset[str] = CORE_CATEGORIES
+    no_problems: bool = False  # no finding of severity warning or error
+
+    @property
+    def exit_code(self) -> int:
+        return VERDICT_EXIT[self.verdict]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A network situation the lab can build."""
+
+    name: str
+    description: str
+    expect: Expect
+    forward: str = ""  # nft rules (one per line) for the firewall's forward chain, policy accept
+    nat: bool = True  # the firewall masquerades the client behind its WAN address, like a home router
+    dns: Mapping[str, str] = field(default_factory=dict)  # domain suffix or "@platform" -> nxdomain|sinkhole|IP
+    dns_extra: tuple[str, ...] = ()  # extra dnsmasq lines (txt-record=, mx-host=, ptr-record=, address=, ...)
+    resolver: str = "dns"  # Addresses field the client's resolv.conf points to
+    offline: bool = False  # the client has no default route
+    shape_down: str | None = None  # tc tbf arguments on the firewall's LAN side, e.g. "rate 1mbit burst 32kbit latency 400ms"
+    shape_up: str | None = None  # same on the WAN side
+    servers: frozenset[str] = frozenset()  # extra servers: dns_slow, squid (core: dnsmasq, web, coturn, coturn_rest)
+    os_trust: tuple[str, ...] = ("lab",)  # CAs in the client's OS store: lab, corp
+    client_env: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()  # extra `app check` arguments (placeholders allowed)
+    profile: str = "flo-recruit"
+
+
+def loss(percent: int, match: str = "meta l4proto udp") -> str:
+    """An nft rule dropping `percent`% of matching packets at random (netem is not in this kernel)."""
+    return f"{match} numgen random mod 100 < {percent} drop"
+
+
+# DNS to the lab resolver (both directions; stateless).
+ALLOW_DNS = """
+ip daddr {dns} meta l4proto { udp, tcp } th dport 53 accept
+ip saddr {dns} meta l4proto { udp, tcp } th sport 53 accept
+"""
+
+# Extra zone lines every scenario gets (the profiles' mail senders are generated from the profiles).
+BASE_ZONE: tuple[str, ...] = (
+    # the candidate's own mail domain, for `--email someone@candidate.test`
+    "mx-host=candidate.test,mx.candidate.test,10",
+    "host-record=mx.candidate.test,{mail}",
+    'txt-record=candidate.test,"v=spf1 mx -all"',
+)
+
+_ROWS: tuple[Scenario, ...] = (
+    Scenario(
+        "open",
+        "Nothing blocked: every server reachable.",
+        Expect("ready", no_problems=True),
+    ),
+    Scenario(
+        "udp_blocked",
+        "All UDP dropped except DNS to the resolver; TCP passes.",
+        Expect("degraded", codes=frozenset({"udp_blocked", "stun_blocked", "turn_udp_blocked", "relay_only"}), absent=frozenset({"media_blocked"})),
+        forward="""
+        ip daddr {dns} udp dport 53 accept
+        ip saddr {dns} udp sport 53 accept
+        meta l4proto udp drop
+        """,
+    ),
+    Scenario(
+        "only_tcp_443",
+        "Only DNS to the resolver and TCP 443 pass; everything else dropped.",
+        Expect("degraded", codes=frozenset({"relay_only", "turn_tcp_blocked", "udp_blocked"}), absent=frozenset({"media_blocked"})),
+        forward=ALLOW_DNS
+        + """
+        tcp dport 443 accept
+        tcp sport 443 accept
+        drop
+        """,
+    ),
+    Scenario(
+        "dns_nxdomain",
+        "The resolver answers NXDOMAIN for the platforms' domains.",
+        Expect("blocked", codes=frozenset({"dns_nxdomain"})),
+        dns={"@platform": "nxdomain"},
+    ),
+    Scenario(
+        "dns_sinkhole",
+        "The resolver answers 0.0.0.0 (and ::) for the platforms' domains.",
+        Expect("blocked", codes=frozenset({"dns_sinkhole"})),
+        dns={"@platform": "sinkhole"},
+    ),
+    Scenario(
+        "https_blocked",
+        "TCP 443 to the web server address dropped (TURN, on its own address, still reachable).",
+        Expect("blocked", codes=frozenset({"https_blocked"})),
+        forward="ip daddr {web} tcp dport 443 drop",
+    ),
+    Scenario(
+        "stun_dpi_blocked",
+        "UDP packets carrying the STUN magic cookie dropped (DPI); other UDP, classic RFC 3489 STUN included, passes.",
+        Expect("degraded", codes=frozenset({"stun_blocked", "relay_only"}), absent=frozenset({"udp_blocked"})),
+        forward="meta l4proto udp @th,96,32 0x2112a442 drop",
+    ),
+    Scenario(
+        "offline",
+        "The client has no route out (no default route): nothing, not even DNS, is reachable.",
+        Expect("blocked", codes=frozenset({"offline"})),
+        offline=True,
+    ),
+    Scenario(
+        "slow_dns",
+        "The resolver answers every query 4 s late.",
+        Expect("degraded", codes=frozenset({"dns_slow"})),
+        resolver="dns_slow",
+        servers=frozenset({"dns_slow"}),
+    ),
+    Scenario(
+        "blackhole",
+        "Everything except DNS silently dropped (worst case for timeouts; used by the benchmark).",
+        Expect("blocked", codes=frozenset({"https_blocked"})),
+        forward=ALLOW_DNS + "\ndrop\n",
+    ),
+    Scenario(
+        "lossy_udp",
+        "15 % of UDP (DNS excepted) dropped at random each way; media must measure it within 3 points.",
+        Expect("degraded", codes=frozenset({"high_packet_loss"}), absent=frozenset({"udp_blocked", "media_blocked"})),
+        forward=loss(15, "ip saddr != {dns} ip daddr != {dns} meta l4proto udp"),
+    ),
+    Scenario(
+        "turn_credentials",
+        "Open network; IT's TURN relay (coturn with a REST secret) given on the command line: relay loop proven.",
+        Expect("ready", no_problems=True),
+        args=("--turn", "turn:{turn_rest}:3478?transport=udp", "--turn-secret", "lab-rest-secret"),
+    ),
+)
+
+SCENARIOS: Mapping[str, Scenario] = MappingProxyType({s.name: s for s in _ROWS})
+assert len(SCENARIOS) == len(_ROWS), "duplicate scenario name"

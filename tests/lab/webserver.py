@@ -1,0 +1,160 @@
+"""The lab's HTTPS and secure WebSocket server (asyncio + ssl + wsproto), run as a subprocess in cr-inet.
+
+Standalone on purpose (stdlib + wsproto only) so it runs by file path inside a namespace:
+
+    python webserver.py --cert chain.pem --key key.pem --listen 198.19.1.10:443:tls --listen 198.19.1.10:80
+
+Paths:
+- any path with `Upgrade: websocket`: a WebSocket echo (text and binary), answering pings;
+- `/_ks_/x-swsl/:` (Daily's dispatch service): a small JSON document;
+- `/echo`: the request (method, path, headers, client address) as JSON, for proxy and inspection tests;
+- anything else: a small HTML page with 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import ssl
+import sys
+from typing import Any
+
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Message,
+    Ping,
+    Request,
+    TextMessage,
+)
+
+MAX_HEAD = 64 * 1024
+IDLE_TIMEOUT_S = 120.0
+SERVER = "callready-lab"
+
+
+def _json(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=1) + "\n").encode()
+
+
+def route(method: str, path: str, headers: dict[str, str], peer: str) -> tuple[int, str, bytes]:
+    """Pure routing: (status, content type, body) for a plain HTTP request."""
+    bare = path.split("?", 1)[0]
+    if bare.startswith("/_ks_/x-swsl/"):
+        host = headers.get("host", "")
+        return 200, "application/json", _json({"ok": True, "server": SERVER, "host": host, "path": path})
+    if bare == "/echo":
+        body = {"method": method, "path": path, "headers": headers, "peer": peer}
+        return 200, "application/json", _json(body)
+    host = headers.get("host", "lab").split(":")[0]
+    html = f"<!doctype html><html><head><title>{host}</title></head><body><p>{host} (CallReady lab)</p></body></html>\n"
+    return 200, "text/html; charset=utf-8", html.encode()
+
+
+def parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
+    """Request line and headers (lower-case names) of an HTTP/1.1 request head."""
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, version = (lines[0].split(" ") + ["", "", ""])[:3]
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    return method, path, version, headers
+
+
+async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    peer = "%s:%s" % writer.get_extra_info("peername")[:2]
+    try:
+        while True:
+            try:
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT_S)
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+                return
+            method, path, version, headers = parse_head(head)
+            if "websocket" in headers.get("upgrade", "").lower():
+                await websocket_echo(head, reader, writer)
+                return
+            length = int(headers.get("content-length", "0") or 0)
+            if length:
+                await reader.readexactly(length)
+            status, ctype, body = route(method, path, headers, peer)
+            close = version == "HTTP/1.0" or headers.get("connection", "").lower() == "close"
+            out = [
+                f"HTTP/1.1 {status} OK",
+                f"Server: {SERVER}",
+                f"Content-Type: {ctype}",
+                f"Content-Length: {len(body)}",
+                "Cache-Control: no-store",
+                "Connection: close" if close else "Connection: keep-alive",
+            ]
+            writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + (b"" if method == "HEAD" else body))
+            await writer.drain()
+            if close:
+                return
+    except (ConnectionError, ssl.SSLError, OSError):
+        return
+    finally:
+        writer.close()
+
+
+async def websocket_echo(head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """RFC 6455 echo through wsproto: the handshake bytes are fed first, then frames."""
+    ws = WSConnection(ConnectionType.SERVER)
+    ws.receive_data(head)
+    while True:
+        for event in ws.events():
+            if isinstance(event, Request):
+                writer.write(ws.send(AcceptConnection()))
+            elif isinstance(event, (TextMessage, BytesMessage)):
+                kind = TextMessage if isinstance(event, TextMessage) else BytesMessage
+                writer.write(ws.send(kind(data=event.data, message_finished=event.message_finished)))
+            elif isinstance(event, Message):
+                pass
+            elif isinstance(event, Ping):
+                writer.write(ws.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                writer.write(ws.send(event.response()))
+                await writer.drain()
+                return
+        await writer.drain()
+        data = await asyncio.wait_for(reader.read(65536), IDLE_TIMEOUT_S)
+        if not data:
+            return
+        ws.receive_data(data)
+
+
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+async def main(argv: list[str]) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--listen", action="append", required=True, metavar="IP:PORT[:tls]")
+    ap.add_argument("--cert", help="PEM chain (leaf first)")
+    ap.add_argument("--key")
+    args = ap.parse_args(argv)
+    servers = []
+    for spec in args.listen:
+        ip, port, *rest = spec.split(":")
+        ctx = tls_context(args.cert, args.key) if rest and rest[0] == "tls" else None
+        servers.append(await asyncio.start_server(handle, ip, int(port), ssl=ctx, limit=MAX_HEAD, reuse_address=True))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"{SERVER}: listening on {', '.join(args.listen)}", flush=True)
+    await stop.wait()
+    for s in servers:
+        s.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))
