@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from app.engine.options import RunOptions, TurnCredentials
 from app.engine.profile import Profile, ProfileError, load_profile, shipped_profiles
@@ -261,4 +262,34 @@ def apply_to_options(options: RunOptions, preset: Preset) -> RunOptions:
         options,
         proxy=options.proxy or preset.proxy,
         turn=options.turn or ((preset.turn,) if preset.turn else ()),
+    )
+
+
+def proxy_text(proxy: ProxyUrl) -> str:
+    """The proxy URL back as text, credentials included (for the wizard's field; never for logs)."""
+    host = f"[{proxy.host}]" if ":" in proxy.host else proxy.host
+    auth = ""
+    if proxy.username:
+        auth = quote(proxy.username, safe="") + (f":{quote(proxy.password, safe='')}" if proxy.password else "") + "@"
+    return f"{proxy.scheme}://{auth}{host}:{proxy.port}"
+
+
+def wizard_preset(preset: Preset, profile: str | None = None, region: str | None = None) -> Any:
+    """The wizard's starting settings (app.gui.preset.WizardPreset) from an IT preset; flags given to the
+    wizard (--profile, --region) win, as on the command line."""
+    from app.gui.preset import WizardPreset  # a plain dataclass: no Qt is imported here
+
+    args = merge_args(argparse.Namespace(profile=profile, region=region), preset)
+    turn = preset.turn
+    return WizardPreset(
+        profile_id=args.profile,
+        region=args.region,
+        support_email=preset.support_email,
+        proxy_url=proxy_text(preset.proxy) if preset.proxy else None,
+        turn_url=str(turn.url) if turn else None,
+        turn_username=turn.username if turn else None,
+        turn_password=turn.password if turn else None,
+        turn_secret=turn.secret if turn else None,
+        show_email_step=preset.show_email_step,
+        source=f"your IT team ({preset.source})" if preset.source else None,
     )

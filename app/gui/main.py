@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 
 from app import TOOL_NAME, __version__
+from app.gui.preset import WizardPreset
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -17,6 +18,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="callready gui", description=f"{TOOL_NAME} wizard")
     parser.add_argument("--profile", default=None, help="platform profile to preselect (default: flo-recruit)")
     parser.add_argument("--region", default=None, help="region to preselect (KUDO: us, eu, ca)")
+    parser.add_argument("--config", default=None, help="IT preset file (default: callready.toml beside the program)")
     parser.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
     return parser.parse_args(list(argv))
 
@@ -48,15 +50,17 @@ def main(argv: Sequence[str] = ()) -> int:
     import qasync
     from PySide6.QtCore import QTimer
 
-    from app.gui.preset import WizardPreset
     from app.gui.window import MainWindow
     from app.logs import setup_logging
 
     app = create_app()
     memory = setup_logging()
+    preset = _it_preset(args)
+    if preset is None:
+        return 3
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(preset=WizardPreset(profile_id=args.profile, region=args.region), memory_log=memory)
+    window = MainWindow(preset=preset, memory_log=memory)
     window.reporter.install(loop)
     closed = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
@@ -80,6 +84,20 @@ def main(argv: Sequence[str] = ()) -> int:
         window.reporter.uninstall()
         loop.close()
     return 0
+
+
+def _it_preset(args: argparse.Namespace) -> WizardPreset | None:
+    """The wizard's settings with IT's preset (app/presets.py) applied; a bad preset is shown plainly, never ignored."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.presets import PresetError, load_preset, wizard_preset
+
+    try:
+        return wizard_preset(load_preset(args.config), args.profile, args.region)
+    except PresetError as exc:
+        sys.stderr.write(f"callready: {exc}\n")
+        QMessageBox.critical(None, TOOL_NAME, f"The settings file from your IT team cannot be used:\n\n{exc}")
+        return None
 
 
 def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:

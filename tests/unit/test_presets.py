@@ -22,6 +22,8 @@ from app.presets import (
     load_preset,
     merge_args,
     preset_candidates,
+    proxy_text,
+    wizard_preset,
 )
 from tests.unit.loopback_servers import DnsServer
 from tests.unit.test_probes_dns_https import write_profile
@@ -200,3 +202,25 @@ def test_cli_runs_with_the_preset_profile_and_support_address(tmp_path: Path, ca
     assert "desk@corp.example" in result["it_message"] and "help@example.org" not in result["it_message"]
     assert code == cli.VERDICT_EXIT[cli.Verdict(result["verdict"])]
     assert f"Settings from IT: {path}" in out.err
+
+
+@pytest.mark.parametrize(
+    "url", ["http://proxy.example:3128", "http://u%40corp:p%3Aw%2Fd@proxy.example:8080", "https://u@[2001:db8::1]:443"]
+)
+def test_proxy_text_round_trips(url: str) -> None:
+    parsed = parse_proxy_url(url)
+    assert parse_proxy_url(proxy_text(parsed)) == parsed
+
+
+def test_wizard_preset_carries_it_settings_and_flags_win(tmp_path: Path) -> None:
+    preset = load_preset(write(tmp_path, FULL))
+    wizard = wizard_preset(preset)
+    assert (wizard.profile_id, wizard.region, wizard.support_email) == ("kudo", "eu", "it-help@example.org")
+    assert parse_proxy_url(wizard.proxy_url).password == "Pr0xyPass"
+    assert (wizard.turn_url, wizard.turn_username, wizard.turn_password) == (
+        "turns:turn.corp.example:443?transport=tcp", "callready", "TurnPa55word",
+    )  # fmt: skip
+    assert wizard.show_email_step is False and str(tmp_path / "callready.toml") in wizard.source
+    assert "TurnPa55word" not in repr(wizard)
+    assert (wizard_preset(preset, "whereby").profile_id, wizard_preset(preset, "whereby").region) == ("whereby", None)
+    assert wizard_preset(NO_PRESET).source is None and wizard_preset(NO_PRESET).show_email_step is True

@@ -1,0 +1,119 @@
+"""Smoke test of the frozen program (dist/callready, or $CALLREADY_BINARY): run the built binary, not the source.
+
+Built by tools/build_linux.sh; skipped when no binary exists. The check runs against real servers on loopback
+(a test DNS server answering *.test, an HTTPS server with a throw-away CA), never a platform profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from app import TOOL_NAME, __version__
+from app.cli import VERDICT_EXIT
+from app.engine.model import Verdict
+from app.engine.profile import shipped_profiles
+from tests.unit.loopback_servers import DnsServer, HttpsServer, make_ca
+from tests.unit.test_probes_dns_https import write_profile
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("CALLREADY_BINARY") or ROOT / "dist" / "callready")
+
+pytestmark = [
+    pytest.mark.frozen,
+    pytest.mark.skipif(not BINARY.is_file(), reason=f"no frozen build at {BINARY} (run tools/build_linux.sh)"),
+]
+
+
+def run(*args: str, binary: Path = BINARY, env: dict[str, str] | None = None, cwd: Path | None = None):
+    """Run the frozen program with a deadline; a hang is a failure, not a stuck CI."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "QT_"))}
+    full_env.update(env or {})
+    return subprocess.run([str(binary), *args], capture_output=True, text=True, timeout=90, env=full_env, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory):
+    """A loopback scenario: DNS answering the test zone and an HTTPS server whose CA plays the OS store."""
+    folder = tmp_path_factory.mktemp("frozen")
+    ca = make_ca(folder / "ca", ["web.test", "ok.test"])
+    dns, https = DnsServer().start(), HttpsServer(ca).start()
+    profile = write_profile(folder / "loop.toml", [f"https://web.test:{https.port}/"], ["nx.test"])
+    yield {"dir": folder, "ca": ca, "dns": dns, "https": https, "profile": profile}
+    dns.stop()
+    https.stop()
+
+
+def check_args(lab, *extra: str) -> list[str]:
+    return [
+        "check", "--dns-server", f"127.0.0.1:{lab['dns'].port}", "--public-roots", str(lab["ca"].ca_pem),
+        "--timeout", "20", *extra,
+    ]  # fmt: skip
+
+
+def test_version_is_the_packages() -> None:
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{TOOL_NAME} {__version__}"
+
+
+def test_shipped_profiles_are_inside_the_build() -> None:
+    result = run("profiles")
+    assert result.returncode == 0, result.stderr
+    listed = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert listed == list(shipped_profiles())
+
+
+def test_headless_check_on_loopback_gives_json_and_the_verdict_exit_code(lab) -> None:
+    result = run(
+        *check_args(lab, "--profile", str(lab["profile"]), "--json", "-"), env={"SSL_CERT_FILE": str(lab["ca"].ca_pem)}
+    )
+    data = json.loads(result.stdout)
+    assert result.returncode == VERDICT_EXIT[Verdict(data["verdict"])], result.stderr
+    checks = {c["id"]: c for c in data["checks"]}
+    assert checks["dns:nx.test"]["findings"] == ["dns_nxdomain"]
+    https = next(c for c in data["checks"] if c["category"] == "https")
+    assert https["status"] == "pass", https["summary"]  # TLS, trust store and HTTP work inside the frozen build
+    assert data["verdict"] == "blocked" and result.returncode == 2
+    assert "nx.test." in lab["dns"].queries
+
+
+def test_preset_beside_the_program_is_used_and_a_bad_one_is_reported(lab, tmp_path: Path) -> None:
+    exe = tmp_path / "callready"
+    shutil.copy2(BINARY, exe)
+    preset = tmp_path / "callready.toml"
+    preset.write_text(f'profile = "{lab["profile"]}"\nsupport_email = "desk@corp.example"\n', encoding="utf-8")
+    good = run(*check_args(lab, "--json", "-"), binary=exe, cwd=lab["dir"])
+    data = json.loads(good.stdout)
+    assert data["profile"]["id"] == "loop" and "desk@corp.example" in data["it_message"]
+    assert f"Settings from IT: {preset}" in good.stderr
+    preset.write_text('profile = "kudo"\nregion = "mars"\n', encoding="utf-8")
+    bad = run(*check_args(lab), binary=exe, cwd=lab["dir"])
+    assert bad.returncode == 3 and f"{preset}: region: unknown region 'mars'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_bad_input_exits_3_without_a_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("schema_version = 1\nid = \n", encoding="utf-8")
+    result = run("check", "--profile", str(broken))
+    assert result.returncode == 3 and result.stderr.startswith(f"callready: {broken}: toml: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_bundle_is_written_headless(lab, tmp_path: Path) -> None:
+    if "--bundle" not in run("check", "--help").stdout:
+        pytest.skip("this build has no `check --bundle` (report bundle not registered)")
+    result = run(*check_args(lab, "--profile", str(lab["profile"]), "-q", "--bundle", str(tmp_path)),
+                 env={"SSL_CERT_FILE": str(lab["ca"].ca_pem), "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    (bundle,) = tmp_path.glob("*.zip")
+    with zipfile.ZipFile(bundle) as zf:
+        names = [Path(n).name for n in zf.namelist()]
+        report = json.loads(zf.read(next(n for n in zf.namelist() if n.endswith("report.json"))))
+    assert report["verdict"] == "blocked" and "log.txt" in names, names
