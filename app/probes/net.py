@@ -3,22 +3,49 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import errno
 import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import h11
+
+from app.engine.urls import ProxyUrl
+
 # Failure kinds shared by probes (the evidence vocabulary of the JSON details).
 TIMEOUT, REFUSED, UNREACHABLE, RESET, TLS, PROTOCOL, DNS = (
     "timeout", "refused", "unreachable", "reset", "tls", "protocol", "dns",
 )  # fmt: skip
+PROXY_AUTH, PROXY_REFUSED = "proxy_auth", "proxy_refused"
+PROXY_HEAD_MAX = 16 * 1024
 
 _UNREACHABLE_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EPERM, errno.EACCES}
 
 
+class ProxyRefusal(Exception):
+    """A proxy answered CONNECT with a non-2xx status (407: it wants a login; RFC 9110 §15.5.8)."""
+
+    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytes) -> None:
+        self.status, self.reason, self.headers, self.body = status, reason, headers, body
+        super().__init__(f"proxy answered {status} {reason}".strip())
+
+    def evidence(self) -> dict[str, Any]:
+        """The proxy's answer as JSON evidence (status, reason, server, auth schemes offered)."""
+        schemes = [v.split(" ", 1)[0] for k, v in self.headers.items() if k == "proxy-authenticate"]
+        return {
+            "proxy_status": self.status,
+            "proxy_reason": self.reason,
+            "proxy_server": self.headers.get("server", ""),
+            "proxy_auth_schemes": ", ".join(schemes),
+        }
+
+
 def classify_os_error(exc: BaseException) -> str:
-    """Map a socket exception to timeout/refused/unreachable/reset/tls/protocol."""
+    """Map a socket exception to timeout/refused/unreachable/reset/tls/protocol (or proxy_auth/proxy_refused)."""
+    if isinstance(exc, ProxyRefusal):
+        return PROXY_AUTH if exc.status == 407 else PROXY_REFUSED
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
         return TIMEOUT
     if isinstance(exc, ssl.SSLError):
@@ -44,6 +71,12 @@ def describe_error(exc: BaseException) -> str:
         return f"TLS failed: {exc.reason or exc}"
     if isinstance(exc, asyncio.IncompleteReadError):
         return "connection closed by the other side"
+    if isinstance(exc, ProxyRefusal):
+        if exc.status == 407:
+            return "the proxy asks for a login (HTTP 407 Proxy Authentication Required)"
+        return f"the proxy refused the connection (HTTP {exc.status} {exc.reason})".replace(" )", ")")
+    if isinstance(exc, h11.ProtocolError):
+        return f"the proxy's answer is not valid HTTP ({exc})"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return str(exc) or type(exc).__name__
@@ -79,13 +112,16 @@ class PhaseError(Exception):
 
     def evidence(self) -> dict[str, Any]:
         """JSON evidence for a result's details."""
-        return {
+        found = {
             "failed_phase": self.phase,
             "error_kind": self.kind,
             "error": describe_error(self.cause),
             "address": self.address,
             "timings_ms": self.timings_ms,
         }
+        if isinstance(self.cause, ProxyRefusal):
+            found.update(self.cause.evidence())
+        return found
 
 
 async def open_tcp(address: str, port: int, timeout_s: float) -> Connection:
@@ -114,6 +150,95 @@ async def start_tls(conn: Connection, context: ssl.SSLContext, server_hostname: 
     if ssl_obj is not None:
         conn.facts["tls_version"] = ssl_obj.version()
         conn.facts["cipher"] = (ssl_obj.cipher() or ("",))[0]
+
+
+def connect_request(client: h11.Connection, proxy: ProxyUrl, host: str, port: int, user_agent: str) -> bytes:
+    """The bytes of `CONNECT host:port` (RFC 9110 §9.3.6), with Basic credentials (RFC 7617) when the URL has them."""
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    headers = [("Host", authority), ("User-Agent", user_agent), ("Proxy-Connection", "keep-alive")]
+    if proxy.username is not None:
+        token = base64.b64encode(f"{proxy.username}:{proxy.password or ''}".encode()).decode("ascii")
+        headers.append(("Proxy-Authorization", f"Basic {token}"))
+    return client.send(h11.Request(method="CONNECT", target=authority, headers=headers)) or b""
+
+
+async def open_tunnel(
+    proxy: ProxyUrl, host: str, port: int, timeout_s: float, user_agent: str = "CallReady"
+) -> Connection:
+    """TCP to an HTTP proxy, then CONNECT host:port; the proxy resolves the name, as for a browser.
+
+    Raises PhaseError('proxy_connect', ...) when the proxy cannot be reached and PhaseError('proxy', ...)
+    when it refuses (kind proxy_auth for 407, proxy_refused for other statuses) or does not answer.
+    """
+    if proxy.scheme != "http":
+        raise PhaseError("proxy_connect", ValueError(f"{proxy.scheme}:// proxies are not supported"), {})
+    try:
+        conn = await open_tcp(proxy.host, proxy.port, timeout_s)
+    except PhaseError as err:
+        raise PhaseError("proxy_connect", err.cause, {"proxy_connect": err.timings_ms.get("connect", 0)}) from None
+    conn.timings_ms = {"proxy_connect": conn.timings_ms["connect"]}
+    start = time.perf_counter()
+    client = h11.Connection(h11.CLIENT)
+    try:
+        async with asyncio.timeout(timeout_s):
+            conn.writer.write(connect_request(client, proxy, host, port, user_agent))
+            await conn.writer.drain()
+            response = await _read_response(conn, client)
+            if not 200 <= response.status_code < 300:
+                body = await _read_body(conn, client)
+                raise ProxyRefusal(
+                    response.status_code,
+                    response.reason.decode("latin-1"),
+                    {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers},
+                    body,
+                )
+    except (OSError, TimeoutError, h11.ProtocolError, ProxyRefusal, asyncio.IncompleteReadError) as exc:
+        conn.timings_ms["proxy_tunnel"] = _ms(start)
+        conn.writer.transport.abort()
+        raise PhaseError("proxy", exc, conn.timings_ms, f"{proxy.host}:{proxy.port}") from None
+    conn.timings_ms["proxy_tunnel"] = _ms(start)
+    conn.facts["via_proxy"] = str(proxy)
+    return conn
+
+
+async def _read_response(conn: Connection, client: h11.Connection) -> h11.Response:
+    """Read until h11 has the response head; the peer closing first is an IncompleteReadError."""
+    received = 0
+    while True:
+        event = client.next_event()
+        if isinstance(event, h11.Response):
+            return event
+        if event is h11.NEED_DATA:
+            data = await conn.reader.read(4096)
+            if not data:
+                raise asyncio.IncompleteReadError(b"", None)
+            received += len(data)
+            if received > PROXY_HEAD_MAX:
+                raise h11.RemoteProtocolError("answer head too large")
+            client.receive_data(data)
+        elif isinstance(event, h11.ConnectionClosed):
+            raise asyncio.IncompleteReadError(b"", None)
+
+
+async def _read_body(conn: Connection, client: h11.Connection, limit: int = 4096) -> bytes:
+    """Best effort: the first bytes of an error page a proxy sent (never raises)."""
+    body = bytearray()
+    try:
+        async with asyncio.timeout(1.0):
+            while len(body) < limit:
+                event = client.next_event()
+                if isinstance(event, h11.Data):
+                    body += event.data
+                elif event is h11.NEED_DATA:
+                    data = await conn.reader.read(4096)
+                    client.receive_data(data)
+                    if not data:
+                        break
+                else:
+                    break
+    except (OSError, TimeoutError, h11.ProtocolError):
+        pass
+    return bytes(body[:limit])
 
 
 def _ms(start: float) -> int:

@@ -1,0 +1,83 @@
+"""System proxy settings behind one interface: each OS module parses recorded inputs into `SystemProxy`.
+
+`read_system()` returns what this OS says, with an explicit `unknown` state when it gives no answer.
+Pure parsers (registry values, `scutil --proxy` output, environment variables) are tested with plain data.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.urls import ProxyUrl, UrlError, parse_proxy_url
+
+CONFIGURED, NONE, UNKNOWN = "configured", "none", "unknown"
+
+
+@dataclass(frozen=True)
+class SystemProxy:
+    """One source of proxy settings: fixed proxies, bypass list, PAC URL, WPAD auto-detect, or unknown."""
+
+    source: str
+    state: str
+    http: ProxyUrl | None = None
+    https: ProxyUrl | None = None
+    bypass: tuple[str, ...] = ()
+    pac_url: str | None = None
+    auto_detect: bool = False
+    note: str = ""
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON evidence; proxy URLs are shown by str(), which hides passwords."""
+        return {
+            "source": self.source,
+            "state": self.state,
+            "http": str(self.http) if self.http else None,
+            "https": str(self.https) if self.https else None,
+            "bypass": list(self.bypass),
+            "pac_url": self.pac_url,
+            "auto_detect": self.auto_detect,
+            "note": self.note,
+        }
+
+
+def unknown(source: str, note: str) -> SystemProxy:
+    """The explicit 'the OS gave no answer' result."""
+    return SystemProxy(source=source, state=UNKNOWN, note=note)
+
+
+def proxy_from_text(text: str, default_scheme: str = "http") -> ProxyUrl | None:
+    """`host:port` or `scheme://[user:pass@]host:port` -> ProxyUrl; None for empty or unusable text."""
+    text = text.strip()
+    if not text:
+        return None
+    if "://" not in text:
+        text = f"{default_scheme}://{text}"
+    try:
+        return parse_proxy_url(text)
+    except UrlError:
+        return None
+
+
+def state_of(http: ProxyUrl | None, https: ProxyUrl | None, pac_url: str | None, auto_detect: bool) -> str:
+    """configured when anything routes traffic through a proxy or PAC, else none."""
+    return CONFIGURED if (http or https or pac_url or auto_detect) else NONE
+
+
+def read_system(platform: str | None = None, environ: Mapping[str, str] | None = None) -> tuple[SystemProxy, ...]:
+    """Every source of settings on this OS, the one browsers use first, then the environment variables."""
+    from app.probes.proxy_os import linux, macos, windows
+
+    platform = platform or sys.platform
+    env = linux.parse_environment(os.environ if environ is None else environ)
+    if platform.startswith("win"):
+        return (*windows.read(), env)
+    if platform == "darwin":
+        return (macos.read(), env)
+    if platform.startswith("linux"):
+        return (env,)
+    return (unknown(platform, f"proxy settings of {platform} are not read"), env)
