@@ -8,15 +8,18 @@ crashed run's leftovers are removed at the next start. See docs/lab.md.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -271,8 +274,9 @@ class Lab:
         self.scenario: Scenario | None = None
         self._hosts: PlatformHosts | None = None
         self._dns_conf: str | None = None
-        self._signals_installed = False
+        self._old_handlers: dict[int, Any] = {}
         self._locked = False
+        self._active = False
 
     # ---- paths the tests and the app need
     @property
@@ -322,6 +326,9 @@ class Lab:
         if not self._locked:
             acquire_lock()
             self._locked = True
+        self._active = True
+        atexit.register(self.down)
+        self._install_signal_handlers()
         cleanup_leftovers(self.state)
         if self.state.exists():
             shutil.rmtree(self.state)
@@ -340,39 +347,62 @@ class Lab:
             raise
         return self
 
-    def down(self) -> None:
-        """Stop every server, delete the namespaces and per-namespace /etc files. Safe to call twice."""
-        for proc in self.procs.values():
-            with contextlib.suppress(OSError):
-                proc.terminate()
-        for proc in self.procs.values():
-            try:
-                proc.wait(3)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(3)
-        self.procs.clear()
-        cleanup_leftovers(self.state)
-        self.scenario = None
-        self._dns_conf = None
-        if self._locked:
-            self._locked = False
-            release_lock()
+    def down(self, force: bool = False) -> None:
+        """Stop every server, delete the namespaces and per-namespace /etc files. Safe to call twice.
 
-    def install_signal_handlers(self) -> None:
-        """Tear down on SIGTERM/SIGHUP too (SIGINT raises KeyboardInterrupt, which finalizers handle)."""
-        if self._signals_installed:
+        A no-op for a Lab this process did not bring up, unless `force` (the CLI's `down`, for a lab
+        left running by `python -m tests.lab up`): another process's lab is never torn down by accident.
+        """
+        if not (self._active or force):
             return
-        self._signals_installed = True
+        if not self._locked:
+            acquire_lock()
+            self._locked = True
+        try:
+            for proc in self.procs.values():
+                with contextlib.suppress(OSError):
+                    proc.terminate()
+            for proc in self.procs.values():
+                try:
+                    proc.wait(3)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(3)
+            self.procs.clear()
+            cleanup_leftovers(self.state)
+        finally:
+            self.scenario = None
+            self._dns_conf = None
+            self._active = False
+            self._restore_signal_handlers()
+            atexit.unregister(self.down)
+            if self._locked:
+                self._locked = False
+                release_lock()
+
+    def _install_signal_handlers(self) -> None:
+        """Tear down on SIGTERM/SIGHUP, then let the previous handler act (SIGINT is KeyboardInterrupt: finalizers)."""
+        if self._old_handlers or threading.current_thread() is not threading.main_thread():
+            return
 
         def handler(signum: int, frame: Any) -> None:
+            previous = self._old_handlers.get(signum, signal.SIG_DFL)
             self.down()
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
+            if callable(previous):
+                previous(signum, frame)
+            else:
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
 
         for sig in (signal.SIGTERM, signal.SIGHUP):
-            with contextlib.suppress(ValueError):  # not the main thread
-                signal.signal(sig, handler)
+            self._old_handlers[sig] = signal.signal(sig, handler)
+
+    def _restore_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig, old in self._old_handlers.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
+        self._old_handlers = {}
 
     # ---- scenario
     def apply(self, scenario: Scenario | str) -> Scenario:
@@ -406,7 +436,8 @@ class Lab:
             "wan": FW_WAN,
             "dmz": FW_DMZ,
         }
-        return text.format(**values)
+        # only `{known_name}` is replaced: nft sets like `{ udp, tcp }` pass through untouched
+        return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
 
     def _ca_path(self, name: str) -> Path:
         return {"lab": self.lab_ca, "corp": self.corp_ca}[name]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 # Categories every full flo-recruit run must report (one check or more each).
 CORE_CATEGORIES = frozenset({"dns", "https", "wss", "stun", "turn_udp", "turn_tcp", "turn_tls", "media"})
@@ -35,6 +36,46 @@ class Expect:
     @property
     def exit_code(self) -> int:
         return VERDICT_EXIT[self.verdict]
+
+    def mismatches(self, result: Mapping[str, Any], exit_code: int | None = None) -> list[str]:
+        """Every way a CallReady JSON result (and exit code) differs from this expectation; [] when it matches."""
+        out = []
+        verdict = result.get("verdict")
+        if verdict != self.verdict:
+            out.append(f"verdict {verdict!r}, expected {self.verdict!r}")
+        if exit_code is not None and exit_code != self.exit_code:
+            out.append(f"exit code {exit_code}, expected {self.exit_code}")
+        codes = finding_codes(result)
+        if missing := sorted(self.codes - codes):
+            out.append(f"missing finding codes {missing}")
+        if unwanted := sorted(self.absent & codes):
+            out.append(f"unexpected finding codes {unwanted}")
+        categories = {c.get("category") for c in result.get("checks", [])}
+        if lacking := sorted(self.categories - categories):
+            out.append(f"no checks in categories {lacking}")
+        if self.no_problems:
+            bad = sorted(f"{f.get('code')} ({f.get('severity')})" for f in result.get("findings", []) if f.get("severity") in ("warning", "error"))
+            if bad:
+                out.append(f"warning/error findings {bad}")
+        return out
+
+
+def finding_codes(result: Mapping[str, Any]) -> set[str]:
+    """Codes of the run's findings plus those attached to individual checks."""
+    codes = {f["code"] if isinstance(f, Mapping) else f for f in result.get("findings", [])}
+    for c in result.get("checks", []):
+        codes |= {f["code"] if isinstance(f, Mapping) else f for f in c.get("findings", [])}
+    return codes
+
+
+def summarize(result: Mapping[str, Any]) -> str:
+    """A readable digest of a result for assertion messages: verdict, one line per check, findings."""
+    lines = [f"verdict: {result.get('verdict')} ({result.get('reason', '')})"]
+    for c in result.get("checks", []):
+        codes = ",".join(f["code"] if isinstance(f, Mapping) else f for f in c.get("findings", []))
+        lines.append(f"  {c.get('status', '?'):4} {c.get('category', '?'):14} {c.get('target', '')[:50]:50} {c.get('summary', '')[:90]} [{codes}]")
+    lines.append("findings: " + ", ".join(f"{f.get('code')}({f.get('severity')})" for f in result.get("findings", [])))
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
