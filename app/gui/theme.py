@@ -30,6 +30,7 @@ def dark_palette() -> QPalette:
         roles.Text: "#eceff3", roles.Button: "#2c3036", roles.ButtonText: "#eceff3",
         roles.BrightText: "#ff6b6b", roles.Highlight: "#3d86e0", roles.HighlightedText: "#ffffff",
         roles.Link: "#7fb3ff", roles.PlaceholderText: "#9aa1ab", roles.Mid: "#3a3f46", roles.Dark: "#111315",
+        roles.Light: "#5a616b", roles.Midlight: "#474d55", roles.Shadow: "#0b0c0d",
     }  # fmt: skip
     for role, colour in colours.items():
         p.setColor(role, QColor(colour))

@@ -73,3 +73,32 @@ def test_pages_fit_at_200_percent(tmp_path: Any) -> None:
 
     img = QImage(str(tmp_path / "blocked-3-result@2x.png"))
     assert img.width() >= 1200  # really rendered at twice the logical size
+
+
+def test_text_and_icons_follow_the_system_font(qtbot: Any, qloop: Any, qapp: Any) -> None:
+    """A larger system font makes rows, icons and the window larger, and nothing gets clipped."""
+    from PySide6.QtGui import QFont
+
+    def build() -> MainWindow:
+        win = MainWindow(planners=recorded.planners("degraded", scale=0.05), open_url=lambda _u: True)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitExposed(win)
+        win.start()
+        qtbot.waitUntil(lambda: win.result is not None, timeout=15000)
+        return win
+
+    normal = build()
+    small_icon = normal.result_page.icon.width()
+    small_window = normal.width()
+    before = QFont(qapp.font())
+    big = QFont(before)
+    big.setPointSizeF(before.pointSizeF() * 1.6)
+    qapp.setFont(big)
+    try:
+        large = build()
+        assert large.result_page.icon.width() > small_icon * 1.4
+        assert large.width() > small_window * 1.4
+        assert layout_problems(large) == []
+    finally:
+        qapp.setFont(before)
