@@ -14,36 +14,34 @@ pytestmark = [pytest.mark.lab, pytest.mark.gui, pytest.mark.timeout(600)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _lab_or_skip():  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def lab():  # type: ignore[no-untyped-def]
+    """A running lab like tests/lab/fixture.py's, once docs/lab.md says the lab is ready."""
     if not (ROOT / "docs" / "lab.md").exists():
         pytest.skip("the network lab is not documented yet (docs/lab.md)")
+    from tests.lab.fixture import skip_unless_lab_possible
+    from tests.lab.lab import Lab
+
+    skip_unless_lab_possible()
+    the_lab = Lab()
+    the_lab.up("open")
     try:
-        from tests.lab import lab as labmod
-    except ImportError as exc:
-        pytest.skip(f"the network lab is not available: {exc}")
-    reason = labmod.lab_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    return labmod
+        yield the_lab
+    finally:
+        the_lab.down()
 
 
-def test_wizard_in_the_open_lab_says_ready(tmp_path: Path) -> None:
-    labmod = _lab_or_skip()
+def test_wizard_in_the_open_lab_says_ready(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lab.apply("open")
     out = tmp_path / "share"
     out.mkdir()
     out.chmod(0o777)
-    with labmod.lab_lock():
-        lab = labmod.Lab()
-        lab.up("open")
-        try:
-            proc = lab.run(
-                [sys.executable, str(ROOT / "tests" / "gui" / "lab_driver.py"),
-                 "--public-roots", str(lab.public_roots), "--out", str(out)],
-                env={"QT_QPA_PLATFORM": "offscreen"},
-                timeout=240,
-            )  # fmt: skip
-        finally:
-            lab.down()
+    proc = lab.run(
+        [sys.executable, str(ROOT / "tests" / "gui" / "lab_driver.py"),
+         "--public-roots", str(lab.public_roots), "--out", str(out)],
+        env={"QT_QPA_PLATFORM": "offscreen"},
+        timeout=240,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-4000:]
     shown = json.loads(proc.stdout.strip().splitlines()[-1])
     assert shown["title"] == "Flo Recruit network check"
