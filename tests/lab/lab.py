@@ -28,7 +28,9 @@ from typing import Any
 
 from tests.lab import pki
 from tests.lab.hosts import PlatformHosts, platform_hosts
+from tests.lab.mailzone import healthy_sender_lines, merge_zone
 from tests.lab.scenarios import BASE_ZONE, SCENARIOS, Scenario
+from tests.lab.vpnlab import apply_vpn
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -413,6 +415,7 @@ class Lab:
         self._apply_firewall(sc)
         self._apply_shaping(sc)
         self._apply_routes(sc)
+        apply_vpn(sc.vpn, sc.profile, CLIENT, FIREWALL, ADDR.client, ADDR.fw_lan, "eth0", FW_LAN)
         self._apply_dns(sc)
         self._write_resolv_conf(CLIENT, getattr(ADDR, sc.resolver))
         pki.bundle(self.os_store, *(self._ca_path(name) for name in sc.os_trust))
@@ -609,8 +612,8 @@ class Lab:
             else:
                 lines.append(f"address=/{domain}/{self.fill(answer)}")
         lines += [f"host-record={h},{ip}" for h, ip in sorted(answers.items())]
-        lines += [self.fill(z) for z in self._mail_zone()]
-        lines += [self.fill(z) for z in (*BASE_ZONE, *sc.dns_extra)]
+        base = [self.fill(z) for z in (*self._mail_zone(), *BASE_ZONE)]
+        lines += merge_zone(base, [self.fill(z) for z in sc.dns_extra])  # a scenario line replaces same kind+name
         return "\n".join(lines) + "\n"
 
     def _mail_zone(self) -> list[str]:
@@ -623,6 +626,7 @@ class Lab:
             out += [f'txt-record={sel}._domainkey.{d},"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC{sel}lab"' for sel in sender.dkim_selectors]
             out += [f"host-record=o{i}.{d},{ip}" for i, ip in enumerate(sender.sending_ips, 1)]
             out += [f"local=/{bl}/" for bl in sender.blocklists]  # not listed anywhere: NXDOMAIN
+            out += healthy_sender_lines(d, sender.blocklists)  # DMARC, RFC 5782 test entries
         return list(dict.fromkeys(out))
 
     def _apply_dns(self, sc: Scenario) -> None:

@@ -98,6 +98,7 @@ class Scenario:
     client_env: Mapping[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()  # extra `app check` arguments (placeholders allowed)
     profile: str = "flo-recruit"
+    vpn: str = ""  # "full" | "split": a vxlan named cscotun0 carries the default route to cr-fw (tests/lab/vpnlab.py)
 
 
 def loss(percent: int, match: str = "meta l4proto udp") -> str:
@@ -118,6 +119,8 @@ BASE_ZONE: tuple[str, ...] = (
     "host-record=mx.candidate.test,{mail}",
     'txt-record=candidate.test,"v=spf1 mx -all"',
 )
+
+MAIL_PROBLEMS = frozenset({"email_sender_not_authorized", "email_sender_blocklisted", "email_dmarc_missing", "email_no_mx"})
 
 _ROWS: tuple[Scenario, ...] = (
     Scenario(
@@ -200,6 +203,86 @@ _ROWS: tuple[Scenario, ...] = (
         "Open network; IT's TURN relay (coturn with a REST secret) given on the command line: relay loop proven.",
         Expect("ready", no_problems=True),
         args=("--turn", "turn:{turn_rest}:3478?transport=udp", "--turn-secret", "lab-rest-secret"),
+    ),
+    # ---- VPN (issue 6)
+    Scenario(
+        "vpn_full_tunnel",
+        "A VPN adapter named like Cisco AnyConnect's (cscotun0, a vxlan to the firewall as gateway) carries everything.",
+        Expect("degraded", codes=frozenset({"vpn_detected", "vpn_full_tunnel"}), absent=frozenset({"vpn_split_tunnel"}),
+               categories=CORE_CATEGORIES | {"vpn"}),
+        vpn="full",
+    ),
+    Scenario(
+        "vpn_split_tunnel",
+        "The same VPN, with the platform's published ranges and the lab servers routed outside the tunnel.",
+        Expect("ready", codes=frozenset({"vpn_detected", "vpn_split_tunnel"}), absent=frozenset({"vpn_full_tunnel"}),
+               categories=CORE_CATEGORIES | {"vpn"}, no_problems=True),
+        vpn="split",
+    ),
+    # ---- email deliverability (issue 7); the sender zone is generated from the profile, rows replace lines of it
+    Scenario(
+        "mail_healthy",
+        "Healthy sender (SPF, DMARC, DKIM, FCrDNS, usable blocklists); the candidate's domain has its own mail server.",
+        Expect("ready", codes=frozenset({"email_gateway"}), absent=MAIL_PROBLEMS | {"email_blocklist_unusable"},
+               categories=CORE_CATEGORIES | {"email"}, no_problems=True),
+        args=("--email", "pat@candidate.test"),
+    ),
+    Scenario(
+        "mail_spf_gap",
+        "The sender's SPF record leaves out one of the three sending IPs (155.248.199.62).",
+        Expect("degraded", codes=frozenset({"email_sender_not_authorized"}), categories=CORE_CATEGORIES | {"email"}),
+        dns_extra=('txt-record=floevents.email,"v=spf1 ip4:149.72.33.196 ip4:129.213.22.154 ~all"',),
+        args=("--email", "pat@candidate.test"),
+    ),
+    Scenario(
+        "mail_spf_lookup_limit",
+        "The sender's SPF is a chain of 12 includes: over RFC 7208's 10-lookup limit (permerror).",
+        Expect("degraded", codes=frozenset({"email_sender_not_authorized"}), categories=CORE_CATEGORIES | {"email"}),
+        dns_extra=(
+            'txt-record=floevents.email,"v=spf1 include:i1.spf.floevents.email ~all"',
+            *(f'txt-record=i{i}.spf.floevents.email,"v=spf1 include:i{i + 1}.spf.floevents.email ~all"' for i in range(1, 12)),
+            'txt-record=i12.spf.floevents.email,"v=spf1 ip4:149.72.33.196 ip4:129.213.22.154 ip4:155.248.199.62 ~all"',
+        ),
+    ),
+    Scenario(
+        "mail_blocklisted",
+        "zen.spamhaus.org lists one sending IP (149.72.33.196).",
+        Expect("degraded", codes=frozenset({"email_sender_blocklisted"}), absent=frozenset({"email_blocklist_unusable"}),
+               categories=CORE_CATEGORIES | {"email"}),
+        dns_extra=("address=/196.33.72.149.zen.spamhaus.org/127.0.0.2",),
+    ),
+    Scenario(
+        "mail_blocklist_broken",
+        "bl.spamcop.net answers 127.0.0.2 for everything, 127.0.0.1 included: unusable, never 'listed'.",
+        Expect("ready", codes=frozenset({"email_blocklist_unusable"}), absent=frozenset({"email_sender_blocklisted"}),
+               categories=CORE_CATEGORIES | {"email"}, no_problems=True),
+        dns_extra=("address=/bl.spamcop.net/127.0.0.2",),
+    ),
+    *(
+        Scenario(
+            f"mail_{gw}",
+            f"The candidate's domain receives mail through {label}; IT gets that gateway's allowlisting steps.",
+            Expect("ready", codes=frozenset({"email_gateway"}), categories=CORE_CATEGORIES | {"email"}, no_problems=True),
+            dns_extra=tuple(f"{line}" for line in zone),
+            args=("--email", f"pat@{gw}.candidate.test"),
+        )
+        for gw, label, zone in (
+            ("m365", "Microsoft 365", ("mx-host=m365.candidate.test,candidate-test.mail.protection.outlook.com,0",)),
+            ("google", "Google Workspace", ("mx-host=google.candidate.test,aspmx.l.google.com,1",
+                                            "mx-host=google.candidate.test,alt1.aspmx.l.google.com,5")),
+            ("proofpoint", "Proofpoint with Microsoft 365 behind it", (
+                "mx-host=proofpoint.candidate.test,mx0a-00123.pphosted.com,10",
+                'txt-record=proofpoint.candidate.test,"v=spf1 include:spf.protection.outlook.com -all"')),
+            ("mimecast", "Mimecast", ("mx-host=mimecast.candidate.test,us-smtp-inbound-1.mimecast.com,10",)),
+        )
+    ),
+    Scenario(
+        "mail_no_mx",
+        "The candidate's domain has a web address but no mail server (MX).",
+        Expect("degraded", codes=frozenset({"email_no_mx"}), absent=frozenset({"email_gateway"}),
+               categories=CORE_CATEGORIES | {"email"}),
+        dns_extra=("host-record=nomx.candidate.test,{web}",),
+        args=("--email", "pat@nomx.candidate.test"),
     ),
 )
 
