@@ -7,6 +7,7 @@ import base64
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -225,3 +226,25 @@ def test_silent_dns_server_is_bounded(tmp_path: Path) -> None:
     assert elapsed < email.CHECK_TIMEOUT_S
     assert all(c.status.value == "skip" for c in checks.values()), {k: c.summary for k, c in checks.items()}
     assert "email_sender_not_authorized" not in findings and "email_sender_blocklisted" not in findings
+
+
+def test_slow_resolver_gives_could_not_check_not_a_failure(dnsmasq: int, tmp_path: Path) -> None:
+    """Every answer 1 s late (tests/lab/dnsdelay.py in front of dnsmasq): the 12-include SPF chain cannot finish,
+    so its checks end as 'could not check' before the runner's timeout; parallel lookups still finish."""
+    port = free_port()
+    relay = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve().parents[1] / "lab" / "dnsdelay.py"), "--listen",
+         f"127.0.0.1:{port}", "--upstream", f"127.0.0.1:{dnsmasq}", "--delay", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        time.sleep(0.5)
+        checks, findings, elapsed = run(port, profile_file(tmp_path, "deep.test", ("bl.test",)), None)
+    finally:
+        relay.terminate()
+        relay.wait(5)
+    spf_row = checks["email:spf:198.18.50.10"]
+    assert spf_row.status.value == "skip" and spf_row.details.get("timed_out") is True, spf_row.summary
+    assert "email_sender_not_authorized" not in findings
+    assert checks["email:blocklist:bl.test"].status.value == "warn"  # two rounds of parallel lookups: ~2 s
+    assert elapsed < email.CHECK_TIMEOUT_S
