@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from app.probes import dns, email, https, media, stun, turn, vpn
+from app.probes import captive, dns, email, https, media, proxy, stun, tls_inspection, turn, vpn, wss
 
 PLANNERS = [
     dns.plan,
     https.plan,
+    proxy.plan,
+    wss.plan,
+    tls_inspection.plan,
+    captive.plan,
     stun.plan,
     turn.plan,
     media.plan,

@@ -16,7 +16,9 @@ from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile, WebTarget
 from app.engine.runner import Check, RunContext
+from app.engine.urls import ProxyUrl
 from app.probes import net
+from app.probes import proxy as proxy_mod
 from app.probes.trust import certificate_facts, no_verify_context, os_trust_context, public_trust_context
 
 CONNECT_TIMEOUT_S = 4.0
@@ -79,56 +81,151 @@ def judge_response(resp: HttpResponse, expect: str) -> tuple[Status, str]:
     return Status.PASS, f"Reached: HTTP {resp.status}."
 
 
-async def probe_web(target: WebTarget, ctx: RunContext) -> Outcome:
-    """Connect, verify TLS against the OS store, fetch the path; record the certificate and public-root trust."""
-    host, port = target.url.host, target.url.port
+@dataclass(frozen=True)
+class Via:
+    """Which way a probe goes: the route a browser would take, or the proxy IT gave (`explicit`)."""
+
+    route: proxy_mod.Route
+    explicit: bool = False
+
+    def evidence(self) -> dict[str, Any]:
+        """How the connection was made (passwords hidden)."""
+        found: dict[str, Any] = {"route": self.route.describe(), "route_source": self.route.source}
+        if self.route.why:
+            found["route_why"] = self.route.why
+        if self.route.proxy is not None:
+            found["proxy"] = str(self.route.proxy)
+        return found
+
+
+async def choose_via(url: str, ctx: RunContext, explicit: ProxyUrl | None) -> Via:
+    """The explicit proxy when given, else the route the system settings (env, OS, PAC) give for `url`."""
+    if explicit is not None:
+        return Via(proxy_mod.Route(explicit, "--proxy"), True)
+    return Via(await proxy_mod.route_for(url, ctx))
+
+
+async def open_stream(host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any]) -> net.Connection:
+    """TCP directly (resolving locally) or a CONNECT tunnel (the proxy resolves); raise PhaseError or DnsFailed."""
+    if via.route.proxy is not None:
+        return await net.open_tunnel(via.route.proxy, host, port, CONNECT_TIMEOUT_S, USER_AGENT)
     res = await ctx.resolver.resolve(host)
-    details: dict[str, Any] = {"url": str(target.url), "resolved": list(res.addresses), "dns_ms": res.elapsed_ms}
+    details.update({"resolved": list(res.addresses), "dns_ms": res.elapsed_ms})
     if not res.addresses:
         details["dns_error"] = res.error
-        return Outcome(Status.SKIP, f"Not tried: {host} could not be looked up.", details)
-    address = res.addresses[0]
+        raise DnsFailed(res.error or "no address")
+    return await net.open_tcp(res.addresses[0], port, CONNECT_TIMEOUT_S)
+
+
+class DnsFailed(Exception):
+    """The host could not be looked up (a DNS check reports why; this one is unknown)."""
+
+
+async def open_secure(
+    host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any], context: ssl.SSLContext | None = None
+) -> net.Connection:
+    """open_stream + TLS verified against the OS store; on a certificate failure the presented certificate
+    is recorded in `details`. Raises PhaseError or DnsFailed."""
+    conn = await open_stream(host, port, via, ctx, details)
+    try:
+        await net.start_tls(conn, context or os_trust_context(), host, TLS_TIMEOUT_S)
+    except net.PhaseError as err:
+        if err.kind == net.TLS:
+            details.update(await _unverified_certificate(host, port, via, ctx))
+            details["tls_reason"] = net.describe_error(err.cause)
+        raise
+    ssl_obj = conn.writer.get_extra_info("ssl_object")
+    details["certificate"] = certificate_facts(ssl_obj.getpeercert(binary_form=True) if ssl_obj else None)
+    details.update(conn.facts)
+    return conn
+
+
+def judge_failure(
+    err: net.PhaseError, host: str, port: int, via: Via, profile: Profile
+) -> tuple[Status, str, tuple[str, ...], dict[str, Any]]:
+    """Pure: a failed connection step -> status, plain summary, finding codes and extra evidence."""
+    proxy = str(via.route.proxy) if via.route.proxy else ""
+    why = net.describe_error(err.cause)
+    if err.phase == "proxy_connect":
+        return Status.FAIL, f"Cannot reach the proxy {proxy}: {why}.", ("proxy_failed",), {}
+    if err.phase == "proxy":
+        if err.kind == net.PROXY_AUTH:
+            has_login = via.route.proxy is not None and via.route.proxy.username is not None
+            if not profile.authenticating_proxy_supported:
+                note = f"{profile.name} does not support proxies requiring authentication."
+                return Status.FAIL, note, ("proxy_auth_required",), {"proxy_auth_note": note}
+            if has_login:
+                note = "The proxy rejected the login given in the proxy address."
+            else:
+                note = "The proxy asks for a login that this check cannot give; the browser may ask you for it."
+            return Status.FAIL, f"{note} (HTTP 407 from {proxy})", ("proxy_auth_required",), {"proxy_auth_note": note}
+        return (
+            Status.FAIL,
+            f"The proxy {proxy} did not open a connection to {host}:{port}: {why}.",
+            ("proxy_failed",),
+            {},
+        )
+    if err.phase == "tls" and err.kind == net.TLS:
+        return Status.FAIL, f"Secure connection failed: {why}.", ("tls_error",), {}
+    if err.phase == "tls":
+        return Status.FAIL, f"Connection to {host} cut during TLS: {why}.", ("https_blocked",), {}
+    return Status.FAIL, f"Cannot connect to {host}:{port}: {why}.", ("https_blocked",), {}
+
+
+async def probe_web(target: WebTarget, ctx: RunContext, explicit: ProxyUrl | None = None) -> Outcome:
+    """Connect (directly or through the proxy that applies), verify TLS against the OS store, fetch the path;
+    record the certificate and whether it chains to a public root."""
+    host, port = target.url.host, target.url.port
+    via = await choose_via(str(target.url), ctx, explicit)
+    details: dict[str, Any] = {"url": str(target.url), **via.evidence()}
     start = time.perf_counter()
     try:
-        conn = await net.open_tcp(address, port, CONNECT_TIMEOUT_S)
+        conn = await open_secure(host, port, via, ctx, details)
+    except DnsFailed:
+        return Outcome(Status.SKIP, f"Not tried: {host} could not be looked up.", details)
     except net.PhaseError as err:
         details.update(err.evidence())
-        return Outcome(Status.FAIL, f"Cannot connect to {host}:{port}: {net.describe_error(err.cause)}.", details, ("https_blocked",))
+        status, summary, codes, extra = judge_failure(err, host, port, via, ctx.profile)
+        details.update(extra)
+        return Outcome(status, summary, details, codes)
     try:
-        try:
-            await net.start_tls(conn, os_trust_context(), host, TLS_TIMEOUT_S)
-        except net.PhaseError as err:
-            details.update(err.evidence())
-            if err.kind == net.TLS:
-                details.update(await _unverified_certificate(address, port, host))
-                details["tls_reason"] = net.describe_error(err.cause)
-                return Outcome(Status.FAIL, f"Secure connection failed: {details['tls_reason']}.", details, ("tls_error",))
-            return Outcome(Status.FAIL, f"Connection to {host} cut during TLS: {net.describe_error(err.cause)}.", details, ("https_blocked",))
-        ssl_obj = conn.writer.get_extra_info("ssl_object")
-        details["certificate"] = certificate_facts(ssl_obj.getpeercert(binary_form=True) if ssl_obj else None)
-        details.update(conn.facts)
         t0 = time.perf_counter()
         try:
-            resp = await http_exchange(conn, host, target.url.path, HTTP_TIMEOUT_S)
+            resp = await http_exchange(conn, host if port == 443 else f"{host}:{port}", target.url.path, HTTP_TIMEOUT_S)
         except (OSError, TimeoutError, h11.ProtocolError, ssl.SSLError) as exc:
             conn.timings_ms["http"] = int((time.perf_counter() - t0) * 1000)
             details.update({"timings_ms": conn.timings_ms, "failed_phase": "http", "error": net.describe_error(exc)})
-            return Outcome(Status.FAIL, f"Connected, but no web answer from {host}: {net.describe_error(exc)}.", details, ("https_blocked",))
+            return Outcome(
+                Status.FAIL,
+                f"Connected, but no web answer from {host}: {net.describe_error(exc)}.",
+                details,
+                ("https_blocked",),
+            )
         conn.timings_ms["http"] = int((time.perf_counter() - t0) * 1000)
     finally:
         await conn.close()
-    details.update({"timings_ms": conn.timings_ms, "address": address, "http_status": resp.status, "server": resp.headers.get("server", "")})
-    details["publicly_trusted"] = await _publicly_trusted(address, port, host, ctx)
+    details.update(
+        {
+            "timings_ms": conn.timings_ms,
+            "address": conn.address,
+            "http_status": resp.status,
+            "server": resp.headers.get("server", ""),
+        }
+    )
+    details["publicly_trusted"] = await publicly_trusted(host, port, via, ctx)
     status, summary = judge_response(resp, target.expect)
+    if via.route.proxy is not None:
+        summary = f"{summary[:-1]} through the proxy {via.route.proxy}."
     details["total_ms"] = int((time.perf_counter() - start) * 1000)
     return Outcome(status, summary, details)
 
 
-async def _publicly_trusted(address: str, port: int, host: str, ctx: RunContext) -> bool | None:
+async def publicly_trusted(host: str, port: int, via: Via, ctx: RunContext) -> bool | None:
     """Whether the certificate this network presents chains to a public root (False hints TLS inspection)."""
+    scratch: dict[str, Any] = {}
     try:
-        conn = await net.open_tcp(address, port, CONNECT_TIMEOUT_S)
-    except net.PhaseError:
+        conn = await open_stream(host, port, via, ctx, scratch)
+    except (net.PhaseError, DnsFailed):
         return None
     try:
         await net.start_tls(conn, public_trust_context(ctx.options.public_roots), host, TLS_TIMEOUT_S)
@@ -139,34 +236,40 @@ async def _publicly_trusted(address: str, port: int, host: str, ctx: RunContext)
     return True
 
 
-async def _unverified_certificate(address: str, port: int, host: str) -> dict[str, Any]:
+async def _unverified_certificate(host: str, port: int, via: Via, ctx: RunContext) -> dict[str, Any]:
     """Read the certificate a server presents without trusting it, to show who issued it."""
+    scratch: dict[str, Any] = {}
     try:
-        conn = await net.open_tcp(address, port, CONNECT_TIMEOUT_S)
+        conn = await open_stream(host, port, via, ctx, scratch)
         try:
             await net.start_tls(conn, no_verify_context(), host, TLS_TIMEOUT_S)
             ssl_obj = conn.writer.get_extra_info("ssl_object")
             return {"certificate": certificate_facts(ssl_obj.getpeercert(binary_form=True) if ssl_obj else None)}
         finally:
             await conn.close()
-    except net.PhaseError:
+    except (net.PhaseError, DnsFailed):
         return {}
 
 
 def plan(profile: Profile, options: RunOptions) -> list[Check]:
-    """One HTTPS check per web target of the profile."""
+    """One HTTPS check per web target as the browser would go; one more per target through an explicit proxy."""
+    explicit = proxy_mod.explicit_proxy(profile, options)
 
-    def make(target: WebTarget) -> Check:
+    def make(target: WebTarget, through: ProxyUrl | None) -> Check:
         async def run(ctx: RunContext) -> Outcome:
-            return await probe_web(target, ctx)
+            return await probe_web(target, ctx, through)
 
+        suffix, title_via = ("+proxy", " through the given proxy") if through else ("", "")
         return Check(
-            f"https:{target.url.host}{target.url.path}",
+            f"https:{target.url.host}{target.url.path}{suffix}",
             Category.HTTPS,
-            str(target.url),
-            f"Reach {target.url.host} securely",
+            f"{target.url} via {through}" if through else str(target.url),
+            f"Reach {target.url.host} securely{title_via}",
             run,
             timeout_s=20.0,
         )
 
-    return [make(t) for t in profile.web]
+    checks = [make(t, None) for t in profile.web]
+    if explicit is not None:
+        checks += [make(t, explicit) for t in profile.web]
+    return checks
