@@ -225,9 +225,13 @@ def _process_names() -> list[str]:
 
 async def probe_vpn(ctx: RunContext) -> Outcome:
     """Inventory adapters and agents, route every media destination, read STUN's reflexive address, judge."""
-    adapters, names = await asyncio.wait_for(
-        asyncio.gather(asyncio.to_thread(routes.list_adapters), asyncio.to_thread(_process_names)), INVENTORY_TIMEOUT_S
-    )
+    try:
+        adapters, names = await asyncio.wait_for(
+            asyncio.gather(asyncio.to_thread(routes.list_adapters), asyncio.to_thread(_process_names)),
+            INVENTORY_TIMEOUT_S,
+        )
+    except TimeoutError:
+        return Outcome(Status.SKIP, f"Could not list the network adapters within {INVENTORY_TIMEOUT_S:g} s.", {})
     agents = running_agents(names)
     vpns = vpn_adapters(adapters, agents)
     details: dict[str, Any] = {
