@@ -1,19 +1,17 @@
-"""The one resource resolver: icons and other files from resources/, in a checkout or a frozen build."""
+"""Where the wizard's icons come from: the one resource resolver in app/resources.py."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from app import resources
 
 
 def resources_dir() -> Path:
-    """The resources/ folder: next to the app package in a checkout, under _MEIPASS when frozen."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    """The resources/ folder (checkout, editable install or frozen build alike)."""
+    return resources.assets_dir()
 
 
 def icon_path(name: str) -> Path:
     """Path of resources/icons/<name>.svg."""
-    return resources_dir() / "icons" / f"{name}.svg"
+    return resources.icon(name)

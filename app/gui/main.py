@@ -8,9 +8,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app import TOOL_NAME, __version__
-from app.gui.preset import WizardPreset
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.preset import WizardPreset
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -23,7 +28,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def create_app() -> object:
+def create_app() -> QApplication:
     """The QApplication (made once): name, icon, high-DPI rounding, theme following the OS."""
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
@@ -32,15 +37,17 @@ def create_app() -> object:
     from app.gui.theme import apply_theme
     from app.gui.widgets import icon
 
-    app = QApplication.instance()
-    if app is None:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication([sys.argv[0] if sys.argv else TOOL_NAME])
     app.setApplicationName(TOOL_NAME)
     app.setApplicationVersion(__version__)
     app.setWindowIcon(icon("callready"))
     app.setQuitOnLastWindowClosed(False)  # the loop ends when the wizard says it has closed
-    apply_theme(app)  # type: ignore[arg-type]
+    apply_theme(app)
     return app
 
 

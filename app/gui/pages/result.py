@@ -85,11 +85,11 @@ class ResultPage(QWidget):
         inner.addWidget(self.details_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         inner.addWidget(self.details)
         inner.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(body)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setWidget(body)
 
         self.again = QPushButton("&Run again")
         self.again.setAccessibleName("Run the check again")
@@ -103,7 +103,7 @@ class ResultPage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.share)
         layout = page_layout(self)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroller, 1)
         layout.addLayout(buttons)
         self._row_widgets: list[CheckRowWidget] = []
 
@@ -127,7 +127,7 @@ class ResultPage(QWidget):
         self.details.setHtml(details_html(result))
         self.details_toggle.setChecked(False)
         self.copy_it.setText("C&opy message")
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroller.verticalScrollBar().setValue(0)
 
     def _toggle_details(self, on: bool) -> None:
         self.details.setVisible(on)
@@ -136,7 +136,7 @@ class ResultPage(QWidget):
             QTimer.singleShot(0, self._scroll_to_details)
 
     def _scroll_to_details(self) -> None:
-        bar = self.scroll.verticalScrollBar()
+        bar = self.scroller.verticalScrollBar()
         bar.setValue(min(bar.maximum(), self.details_toggle.y() - self.fontMetrics().height()))
 
     def _copy_it(self) -> None:
