@@ -38,7 +38,7 @@ def _save(widget, name: str, suffix: str) -> Path:  # type: ignore[no-untyped-de
     QApplication.processEvents()
     PROBLEMS.extend(f"{name}{suffix}: {p}" for p in layout_problems(widget))
     path = OUT / f"{name}{suffix}.png"
-    if not widget.grab().save(str(path)):
+    if not widget.grab().save(str(path), "PNG", 0):  # 0 = strongest (lossless) PNG compression
         raise OSError(f"could not write {path}")
     return path
 
@@ -108,7 +108,7 @@ def run_one(scale: str, dark: bool, outcomes: tuple[str, ...]) -> int:
     from app.logs import setup_logging
 
     app = create_app()
-    apply_theme(app, dark)  # type: ignore[arg-type]
+    apply_theme(app, dark)
     setup_logging()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
