@@ -43,3 +43,13 @@ def test_running_the_engine_does_not_load_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_no_display_falls_back_to_the_cli_help_instead_of_aborting() -> None:
+    from app.__main__ import display_available
+
+    assert display_available("linux", {"DISPLAY": ":0"}) and display_available("darwin", {})
+    assert not display_available("linux", {})
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "no display" in out.stderr and "usage: callready" in out.stdout
