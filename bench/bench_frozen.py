@@ -56,10 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
+    args.binary = args.binary.resolve()
     if not args.binary.is_file():
         print(f"bench_frozen: no binary at {args.binary} (run tools/build_linux.sh)", file=sys.stderr)
         return 3
-    size_mb = args.binary.stat().st_size / 1e6
+    folder = args.binary.parent
+    if (folder / "_internal").is_dir():  # a folder build: count the whole folder
+        size_mb = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
+    else:
+        size_mb = args.binary.stat().st_size / 1e6
     first_window = window_once(args.binary)
     windows = [window_once(args.binary) for _ in range(args.runs)]
     versions = [version_once(args.binary) for _ in range(args.runs)]
