@@ -64,7 +64,7 @@ _SPECS = [
         "Your computer sends web traffic through a proxy.",
         "Proxy in use for the platform's hosts: {proxy}. Ensure CONNECT to TCP 443 and WebSocket upgrades are allowed for {domains}."),
     FindingSpec("proxy_auth_required", E, "The web proxy asks for a login",
-        "Your network's proxy asks for a login that the video call cannot give. Ask your IT team.",
+        "Your network's proxy asks for a login. {proxy_auth_note} Ask your IT team.",
         "The proxy {proxy} answers 407 (authentication required). Allow {domains} through the proxy without authentication."),
     FindingSpec("proxy_failed", E, "The web proxy does not pass the video service",
         "Your network's proxy blocks {platform}. Ask your IT team.",

@@ -8,6 +8,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -143,11 +144,9 @@ def free_port() -> int:
 class Squid:
     """squid as a forward proxy on 127.0.0.1 (names from its own hosts file); `user`/`password` demand Basic auth."""
 
-    def __init__(
-        self, folder: Path, hosts: dict[str, str], user: str | None = None, password: str | None = None
-    ) -> None:
-        self.dir = folder
-        folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, hosts: dict[str, str], user: str | None = None, password: str | None = None) -> None:
+        # squid drops privileges to its own user: pytest's private tmp folders are out of its reach
+        folder = self.dir = Path(tempfile.mkdtemp(prefix="cr-squid-"))
         folder.chmod(0o777)
         self.port = free_port()
         (folder / "hosts").write_text("".join(f"{ip} {name}\n" for name, ip in hosts.items()))
@@ -178,8 +177,9 @@ class Squid:
         else:
             lines.append("http_access allow all")
         (folder / "squid.conf").write_text("\n".join(lines) + "\n")
+        self._err = open(folder / "stderr.log", "wb")
         self.proc = subprocess.Popen(
-            ["squid", "-N", "-f", str(folder / "squid.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            ["squid", "-N", "-f", str(folder / "squid.conf")], stdout=self._err, stderr=self._err
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -189,7 +189,7 @@ class Squid:
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError("squid did not start: " + (folder / "cache.log").read_text()[-500:])
+        raise RuntimeError("squid did not start: " + (folder / "stderr.log").read_text()[-500:])
 
     def access_log(self) -> str:
         log = self.dir / "access.log"
@@ -203,6 +203,8 @@ class Squid:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(2)
+        self._err.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def have_squid() -> bool:
