@@ -5,7 +5,8 @@ Independent of CallReady's probes (so the lab can be trusted when the app is wro
     ip netns exec cr-client python tests/lab/netcheck.py '[["dns", "gs.daily.co"], ["stun", "198.19.3.10", 3478, true]]'
 
 Checks: ["dns", name, rdtype="A"], ["tcp", host, port], ["https", url, cafile=None (OS store)],
-["wss", url], ["stun", host, port, classic=False], ["turn", host, port, transport, user, password].
+["wss", url], ["stun", host, port, classic=False], ["turn", host, port, transport, user, password],
+["turn_loop", host, port, transport, user, password].
 """
 
 from __future__ import annotations
@@ -188,7 +189,45 @@ async def turn_check(host: str, port: int, transport: str, user: str | None, pas
         return {"ok": False, "error": _err(exc), "ms": _ms(start)}
 
 
-CHECKS = {"dns": dns_check, "tcp": tcp_check, "https": https_check, "wss": wss_check, "stun": stun_check, "turn": turn_check}
+async def turn_loop_check(host: str, port: int, transport: str, user: str, password: str, packets: int = 5) -> dict[str, Any]:
+    """Two allocations on one relay send to each other's relayed address: data really flows through the relay."""
+    from aioice import stun, turn
+
+    stun.RETRY_MAX, stun.RETRY_RTO = 2, 0.5
+
+    class Sink(asyncio.DatagramProtocol):
+        def __init__(self) -> None:
+            self.got: list[bytes] = []
+
+        def datagram_received(self, data: bytes, addr: Any) -> None:
+            self.got.append(data)
+
+    start = time.perf_counter()
+    kwargs: dict[str, Any] = {"transport": "udp" if transport == "udp" else "tcp"}
+    if transport == "tls":
+        kwargs["ssl"] = _client_ctx(None)
+    ends = []
+    try:
+        for _ in range(2):
+            ends.append(await asyncio.wait_for(turn.create_turn_endpoint(Sink, (host, port), user, password, **kwargs), TIMEOUT_S + 2))
+        (ta, pa), (tb, pb) = ends
+        ra, rb = ta.get_extra_info("sockname"), tb.get_extra_info("sockname")
+        for i in range(packets):
+            ta.sendto(b"a%d" % i, rb)  # also installs A's permission for B's address
+            tb.sendto(b"b%d" % i, ra)
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        return {"ok": bool(pa.got and pb.got), "a_got": len(pa.got), "b_got": len(pb.got), "sent": packets, "ms": _ms(start)}
+    except stun.TransactionFailed as exc:
+        return {"ok": False, "error_code": exc.response.attributes.get("ERROR-CODE", (0, ""))[0], "ms": _ms(start)}
+    except (OSError, TimeoutError, stun.TransactionTimeout, ConnectionError, ssl.SSLError) as exc:
+        return {"ok": False, "error": _err(exc), "ms": _ms(start)}
+    finally:
+        for t, _ in ends:
+            t.close()
+
+
+CHECKS = {"dns": dns_check, "tcp": tcp_check, "https": https_check, "wss": wss_check, "stun": stun_check, "turn": turn_check, "turn_loop": turn_loop_check}
 
 
 async def run_all(specs: list[list[Any]]) -> list[dict[str, Any]]:

@@ -1,0 +1,158 @@
+"""Each lab server checked on its own with the Debian tools (turnutils, curl) and Python from cr-client."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from cryptography import x509
+
+from tests.lab.lab import CLIENT, HERE, Lab, cleanup_leftovers, lab_lock, lab_namespaces, ns_pids
+
+NETCHECK = str(HERE / "netcheck.py")
+
+pytestmark = pytest.mark.lab
+
+
+def uclients(lab: Lab, runs: dict[str, list[str]]) -> dict[str, str]:
+    """turnutils_uclient runs in parallel (each loops 10 packets through two allocations, -y, about 5 s)."""
+    base = ["ip", "netns", "exec", CLIENT, "turnutils_uclient", "-y", "-n", "10", "-m", "1", "-l", "100"]
+    procs = {k: subprocess.Popen([*base, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=lab.client_env()) for k, args in runs.items()}
+    out = {}
+    for k, p in procs.items():
+        try:
+            out[k] = p.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out[k] = "TIMEOUT " + p.communicate()[0]
+    return out
+
+
+def test_coturn_ground_truth_with_turnutils(lab: Lab) -> None:
+    """Static credentials over UDP and TCP, REST credentials on the second instance, wrong passwords refused.
+
+    (turnutils_uclient hangs on its third TLS connection with `-y`; TLS is proven by the aioice loops below.)
+    """
+    lab.apply("open")
+    u, w, t, r = lab.turn_user, lab.turn_password, lab.addr.turn, lab.addr.turn_rest
+    out = uclients(
+        lab,
+        {
+            "static udp 3478": ["-u", u, "-w", w, "-p", "3478", t],
+            "static tcp 3478": ["-t", "-u", u, "-w", w, "-p", "3478", t],
+            "static udp 443 (aux)": ["-u", u, "-w", w, "-p", "443", t],
+            "rest udp 3478": ["-W", lab.turn_rest_secret, "-u", "candidate", "-p", "3478", r],
+            "wrong password": ["-u", u, "-w", "wrong", "-p", "3478", t],
+            "static user on rest instance": ["-u", u, "-w", w, "-p", "3478", r],
+        },
+    )
+    for name, text in out.items():
+        refused = name in ("wrong password", "static user on rest instance")
+        want = "Cannot complete Allocation" if refused else "Total lost packets 0 (0.000000%)"
+        assert want in text, f"{name}:\n{text[-1500:]}"
+
+
+def test_relay_loops_on_every_profile_port(lab: Lab) -> None:
+    """Every (port, transport) any shipped profile uses relays data (aioice, TLS verified via the OS store)."""
+    lab.apply("open")
+    u, w = lab.turn_user, lab.turn_password
+    probes = [["turn_loop", "global.turn.twilio.com", port, tr, u, w] for port, tr in sorted(lab.hosts.ice_ports)]
+    probes.append(["turn_loop", "prod-ks.pluot.blue", 5349, "tls", u, w])  # coturn on the web server's address
+    probes.append(["turn_loop", "turn-rest.lab.test", 5349, "tls", *rest_credentials(lab.turn_rest_secret)])
+    proc = lab.run([sys.executable, NETCHECK, json.dumps(probes)])
+    results = json.loads(proc.stdout)
+    assert all(r["ok"] for r in results), json.dumps([r for r in results if not r["ok"]], indent=1) + proc.stderr
+
+
+def rest_credentials(secret: str, user: str = "candidate", ttl_s: int = 3600) -> tuple[str, str]:
+    """TURN REST API credentials: username `<expiry>:<user>`, password base64(HMAC-SHA1(secret, username))."""
+    import base64
+    import hashlib
+    import hmac
+    import time
+
+    username = f"{int(time.time()) + ttl_s}:{user}"
+    return username, base64.b64encode(hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()).decode()
+
+
+def test_https_server_routes_and_certificate(lab: Lab) -> None:
+    lab.apply("open")
+    curl = ["curl", "-sS", "--cacert", str(lab.lab_ca), "--max-time", "5"]
+    swsl = lab.run([*curl, "https://gs.daily.co/_ks_/x-swsl/:"])
+    assert json.loads(swsl.stdout)["ok"] is True, swsl.stderr
+    page = lab.run([*curl, "-i", "https://b.daily.co/some/page"])
+    assert page.stdout.startswith("HTTP/1.1 200") and "text/html" in page.stdout
+    echo = json.loads(lab.run([*curl, "https://whereby.com/echo"]).stdout)
+    assert echo["headers"]["host"] == "whereby.com" and echo["peer"].startswith(lab.addr.fw_wan + ":")
+    # every platform web host is a SAN of the web certificate, every STUN/TURN host of coturn's
+    for stem, hosts in (("web", lab.hosts.web), ("turn", lab.hosts.ice)):
+        cert = x509.load_pem_x509_certificate((lab.pki_dir / f"{stem}.crt").read_bytes())
+        sans = set(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName))
+        assert hosts <= sans, sorted(hosts - sans)
+
+
+def test_wss_echo(lab: Lab) -> None:
+    lab.apply("open")
+    proc = lab.run([sys.executable, NETCHECK, json.dumps([["wss", "wss://live.kudoway.com/"], ["wss", "wss://signal.appearin.net/x"]])])
+    assert all(r["ok"] for r in json.loads(proc.stdout)), proc.stdout + proc.stderr
+
+
+def test_os_store_is_the_lab_bundle_for_truststore(lab: Lab) -> None:
+    """truststore (CallReady's OS store) trusts the lab CA through SSL_CERT_FILE, and nothing without it."""
+    lab.apply("open")
+    code = (
+        "import ssl, socket, truststore\n"
+        "ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n"
+        "try:\n"
+        "    s = ctx.wrap_socket(socket.create_connection(('c.daily.co', 443), timeout=3), server_hostname='c.daily.co')\n"
+        "    print('trusted', s.getpeercert()['issuer'])\n"
+        "except ssl.SSLCertVerificationError as e:\n"
+        "    print('untrusted', e.verify_message)\n"
+    )
+    assert lab.python(code).stdout.startswith("trusted"), lab.python(code).stderr
+    bare = subprocess.run(["ip", "netns", "exec", CLIENT, sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert bare.stdout.startswith("untrusted"), bare.stdout + bare.stderr
+
+
+def test_squid_plain_and_with_basic_auth(lab: Lab) -> None:
+    lab.apply("open")
+    lab.ensure_server("squid")
+    curl = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{http_connect}", "--cacert", str(lab.lab_ca), "--max-time", "5"]
+    proxy = lab.addr.proxy
+    target = "https://c.daily.co/"
+    assert lab.run([*curl, "-x", f"http://{proxy}:{lab.proxy_port}", target]).stdout == "200 200"
+    assert lab.run([*curl, "-x", f"http://{proxy}:{lab.proxy_auth_port}", target]).stdout.endswith("407")
+    creds = f"{lab.proxy_user}:{lab.proxy_password}"
+    assert lab.run([*curl, "-x", f"http://{creds}@{proxy}:{lab.proxy_auth_port}", target]).stdout == "200 200"
+
+
+def test_firewall_drops_silently_in_the_forward_chain(lab: Lab) -> None:
+    """A blocked TCP connect times out (a real firewall), it is not refused or EPERM."""
+    lab.apply("https_blocked")
+    (r,) = json.loads(lab.run([sys.executable, NETCHECK, json.dumps([["tcp", lab.addr.web, 443]])], env={"NETCHECK_TIMEOUT": "1.5"}).stdout)
+    assert not r["ok"] and r["error"] == "TimeoutError", r
+    lab.apply("open")
+
+
+def test_leftovers_of_a_crashed_run_are_cleaned(lab: Lab) -> None:
+    """A stray cr-* namespace with a process in it (a crashed run) disappears at the next start."""
+    subprocess.run(["ip", "netns", "add", "cr-crashed"], check=True)
+    sleeper = subprocess.Popen(["ip", "netns", "exec", "cr-crashed", "sleep", "300"])
+    try:
+        for _ in range(50):
+            if ns_pids("cr-crashed"):
+                break
+            subprocess.run(["sleep", "0.05"])
+        assert sleeper.pid in ns_pids("cr-crashed")
+        with lab_lock():  # keep the lab ours between down and up
+            lab.down()
+            lab.up("open")  # cleans leftovers first
+        assert "cr-crashed" not in lab_namespaces()
+        assert sleeper.wait(5) is not None
+    finally:
+        if sleeper.poll() is None:
+            sleeper.kill()
+        if "cr-crashed" in lab_namespaces():
+            cleanup_leftovers()
