@@ -86,6 +86,14 @@ def bypassed(host: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -241,7 +249,7 @@ def evaluate_pac(script: str, url: str, host: str, resolve: Callable[[str], str 
     interp = dukpy.JSInterpreter()
     interp.export_function("dnsDomainIs", dns_domain_is)
     interp.export_function("localHostOrDomainIs", local_host_or_domain_is)
-    interp.export_function("dnsResolve", resolve)
+    interp.export_function("dnsResolve", lambda h: h if _is_ip(h) else resolve(h))
     interp.export_function("isInNet", is_in_net)
     interp.export_function("myIpAddress", my_ip_address)
     interp.export_function("shExpMatch", sh_exp_match)
