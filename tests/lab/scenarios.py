@@ -112,6 +112,13 @@ ip daddr {dns} meta l4proto { udp, tcp } th dport 53 accept
 ip saddr {dns} meta l4proto { udp, tcp } th sport 53 accept
 """
 
+# Only the proxy (DMZ) may talk to the internet; the client reaches the proxy and DNS, nothing else.
+PROXY_ONLY = ALLOW_DNS + """
+iifname "{dmz}" accept
+oifname "{dmz}" accept
+drop
+"""
+
 # Extra zone lines every scenario gets (the profiles' mail senders are generated from the profiles).
 BASE_ZONE: tuple[str, ...] = (
     # the candidate's own mail domain, for `--email someone@candidate.test`
@@ -283,6 +290,45 @@ _ROWS: tuple[Scenario, ...] = (
                categories=CORE_CATEGORIES | {"email"}),
         dns_extra=("host-record=nomx.candidate.test,{web}",),
         args=("--email", "pat@nomx.candidate.test"),
+    ),
+    # ---- proxies and portals (issue 5): the client's only way out is squid, given by the environment
+    Scenario(
+        "proxy_only",
+        "Direct traffic dropped; squid (no login) allows CONNECT 443; HTTPS_PROXY set in the client's environment.",
+        Expect("blocked", codes=frozenset({"proxy_detected"}),
+               absent=frozenset({"https_blocked", "websocket_blocked", "proxy_failed", "proxy_auth_required"})),
+        forward=PROXY_ONLY,
+        servers=frozenset({"squid"}),
+        client_env={"HTTPS_PROXY": "http://{proxy}:{proxy_port}", "HTTP_PROXY": "http://{proxy}:{proxy_port}"},
+    ),
+    Scenario(
+        "proxy_auth_required",
+        "As proxy_only, but squid demands a login (407) that the client does not have.",
+        Expect("blocked", codes=frozenset({"proxy_auth_required"}), absent=frozenset({"https_blocked"})),
+        forward=PROXY_ONLY,
+        servers=frozenset({"squid"}),
+        client_env={"HTTPS_PROXY": "http://{proxy}:{proxy_auth_port}", "HTTP_PROXY": "http://{proxy}:{proxy_auth_port}"},
+    ),
+    Scenario(
+        "proxy_auth_kudo",
+        "proxy_auth_required with the KUDO profile, whose documents say authenticating proxies are not supported.",
+        Expect("blocked", codes=frozenset({"proxy_auth_required"}), absent=frozenset({"https_blocked"})),
+        forward=PROXY_ONLY,
+        servers=frozenset({"squid"}),
+        client_env={"HTTPS_PROXY": "http://{proxy}:{proxy_auth_port}", "HTTP_PROXY": "http://{proxy}:{proxy_auth_port}"},
+        profile="kudo",
+    ),
+    Scenario(
+        "captive_portal",
+        "Hotel Wi-Fi before sign-in: only DNS and plain HTTP to the portal pass; the OS probe names lead to the portal page.",
+        Expect("blocked", codes=frozenset({"captive_portal"})),
+        forward=ALLOW_DNS
+        + """
+        ip daddr {web} tcp dport 80 accept
+        ip saddr {web} tcp sport 80 accept
+        drop
+        """,
+        dns_extra=("address=/connectivitycheck.gstatic.com/{web}", "address=/captive.apple.com/{web}"),
     ),
 )
 
