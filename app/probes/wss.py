@@ -77,8 +77,9 @@ def _html_title(body: bytes) -> str:
 async def upgrade(conn: net.Connection, host: str, path: str, timeout_s: float) -> tuple[WSConnection, UpgradeAnswer]:
     """Send the opening handshake and read the answer (101 accepted, or a rejection with its body)."""
     ws = WSConnection(ConnectionType.CLIENT)
-    conn.writer.write(ws.send(Request(host=host, target=path, extra_headers=[("User-Agent", USER_AGENT)])))
-    status, headers, body = 0, {}, bytearray()
+    conn.writer.write(ws.send(Request(host=host, target=path, extra_headers=[(b"user-agent", USER_AGENT.encode())])))
+    status, body = 0, bytearray()
+    headers: dict[str, str] = {}
     try:
         async with asyncio.timeout(timeout_s):
             await conn.writer.drain()

@@ -76,7 +76,7 @@ def parse_bypass(text: str) -> tuple[str, ...]:
 def parse_wininet(values: Mapping[str, Any], source: str = "windows-wininet-user") -> SystemProxy:
     """WinINET `Internet Settings` values (+ optional `DefaultConnectionSettings` bytes) -> SystemProxy."""
     blob = values.get("DefaultConnectionSettings")
-    decoded = parse_connection_blob(blob) if isinstance(blob, (bytes, bytearray)) else None
+    decoded = parse_connection_blob(bytes(blob)) if isinstance(blob, (bytes, bytearray)) else None
     if decoded is not None:
         use_proxy = bool(decoded.flags & FLAG_PROXY)
         server, bypass_text = decoded.proxy, decoded.bypass
