@@ -321,6 +321,24 @@ class Lab:
         except (OSError, ValueError):
             return None
 
+    def attach(self) -> bool:
+        """Use a lab another process brought up (`python -m tests.lab up`); False when none is up."""
+        if not self.is_up():
+            return False
+        name = self.current_scenario()
+        self.scenario = SCENARIOS.get(name) if name else None
+        return True
+
+    def detach(self) -> None:
+        """Leave this lab running after the process exits (the CLI's `up`); `down(force=True)` removes it."""
+        self._active = False
+        atexit.unregister(self.down)
+        self._restore_signal_handlers()
+        self.procs.clear()  # the servers run in their own sessions and outlive us
+        if self._locked:
+            self._locked = False
+            release_lock()
+
     # ---- lifecycle
     def up(self, scenario: Scenario | str = "open") -> Lab:
         """Clean leftovers, build namespaces, certificates and servers, then apply `scenario`."""
