@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 
 import pytest
 
@@ -45,7 +44,7 @@ def run(lab, name: str, stun: list[str], relays: list[str], **kw):
     path = cs.write_ice_profile(lab["folder"] / f"{name}.toml", stun, relays, web)
     options = RunOptions(
         timeout_s=kw.pop("timeout_s", 20.0), nameservers=(f"127.0.0.1:{lab['dns'].port}",), loopback_is_real=True,
-        media_duration_s=kw.pop("media_duration_s", 1.0), **kw,
+        media_duration_s=kw.pop("media_duration_s", 1.0), public_roots=lab["ca"].ca_pem, **kw,
     )  # fmt: skip
     return asyncio.run(Session(load_profile(str(path)), options).run())
 

@@ -160,7 +160,7 @@ def test_run_deadline_ends_a_hanging_run_and_keeps_partial_results(servers, os_t
     start = time.perf_counter()
     result, events = run_session(prof, servers, timeout=1.5)
     elapsed = time.perf_counter() - start
-    assert elapsed < 3.0
+    assert elapsed < 4.0  # 1.5 s deadline plus cleanup, with slack for a loaded 2-core machine
     assert result.ended_by == "deadline" and not result.finished
     done = {c.target: c for c in result.checks}
     assert done["ok.test"].finished and done["ok.test"].status is Status.PASS
