@@ -20,12 +20,15 @@ class UdpRelay(asyncio.DatagramProtocol):
     def __init__(self, upstream: tuple[str, int], delay: float) -> None:
         self.upstream, self.delay = upstream, delay
         self.transport: asyncio.DatagramTransport | None = None
+        self.pending: set[asyncio.Future[None]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        asyncio.ensure_future(self.relay(data, addr))
+        task = asyncio.ensure_future(self.relay(data, addr))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
 
     async def relay(self, query: bytes, addr: tuple[str, int]) -> None:
         loop = asyncio.get_running_loop()

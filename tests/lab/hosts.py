@@ -34,7 +34,7 @@ def platform_hosts() -> PlatformHosts:
     found = PlatformHosts()
     for pid in shipped_profiles():
         base = load_profile(pid)
-        regions = [r.id for r in base.regions] or [None]
+        regions: list[str | None] = [r.id for r in base.regions] or [None]
         for region in regions:
             prof = load_profile(pid, region) if region else base
             found.web |= {t.url.host for t in prof.web} | {t.url.host for t in prof.wss}

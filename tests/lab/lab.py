@@ -714,7 +714,7 @@ class Lab:
         if name == "squid":
             self._write_squid_conf()
         spec = self.server_specs()[name]
-        log = open(self.logs / f"{name}.out", "ab")  # noqa: SIM115 - handed to the child
+        log = open(self.logs / f"{name}.out", "ab")  # handed to the child
         proc = subprocess.Popen(
             ["ip", "netns", "exec", spec.ns, *spec.argv],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.state,

@@ -19,6 +19,7 @@ import ssl
 import struct
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 TIMEOUT_S = float(os.environ.get("NETCHECK_TIMEOUT", "3"))
@@ -83,8 +84,7 @@ async def https_check(url: str, cafile: str | None = None) -> dict[str, Any]:
         w.close()
         head, _, body = data.partition(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
-        issuer = ""
-        return {"ok": True, "status": status, "body": body[:400].decode(errors="replace"), "ms": _ms(start), "issuer": issuer}
+        return {"ok": True, "status": status, "body": body[:400].decode(errors="replace"), "ms": _ms(start)}
     except ssl.SSLCertVerificationError as exc:
         return {"ok": False, "error": _err(exc), "tls_verify": exc.verify_message, "ms": _ms(start)}
     except (OSError, TimeoutError, ValueError, IndexError) as exc:
@@ -227,7 +227,7 @@ async def turn_loop_check(host: str, port: int, transport: str, user: str, passw
             t.close()
 
 
-CHECKS = {"dns": dns_check, "tcp": tcp_check, "https": https_check, "wss": wss_check, "stun": stun_check, "turn": turn_check, "turn_loop": turn_loop_check}
+CHECKS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {"dns": dns_check, "tcp": tcp_check, "https": https_check, "wss": wss_check, "stun": stun_check, "turn": turn_check, "turn_loop": turn_loop_check}
 
 
 async def run_all(specs: list[list[Any]]) -> list[dict[str, Any]]:

@@ -58,7 +58,7 @@ def route(method: str, path: str, headers: dict[str, str], peer: str) -> tuple[i
 def parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
     """Request line and headers (lower-case names) of an HTTP/1.1 request head."""
     lines = head.decode("latin-1").split("\r\n")
-    method, path, version = (lines[0].split(" ") + ["", "", ""])[:3]
+    method, path, version = [*lines[0].split(" "), "", "", ""][:3]
     headers: dict[str, str] = {}
     for line in lines[1:]:
         if ":" in line:
@@ -68,7 +68,8 @@ def parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
 
 
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    peer = "%s:%s" % writer.get_extra_info("peername")[:2]
+    host, port = writer.get_extra_info("peername")[:2]
+    peer = f"{host}:{port}"
     try:
         while True:
             try:
@@ -110,9 +111,10 @@ async def websocket_echo(head: bytes, reader: asyncio.StreamReader, writer: asyn
         for event in ws.events():
             if isinstance(event, Request):
                 writer.write(ws.send(AcceptConnection()))
-            elif isinstance(event, (TextMessage, BytesMessage)):
-                kind = TextMessage if isinstance(event, TextMessage) else BytesMessage
-                writer.write(ws.send(kind(data=event.data, message_finished=event.message_finished)))
+            elif isinstance(event, TextMessage):
+                writer.write(ws.send(TextMessage(data=event.data, message_finished=event.message_finished)))
+            elif isinstance(event, BytesMessage):
+                writer.write(ws.send(BytesMessage(data=event.data, message_finished=event.message_finished)))
             elif isinstance(event, Message):
                 pass
             elif isinstance(event, Ping):
