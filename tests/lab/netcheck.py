@@ -6,7 +6,7 @@ Independent of CallReady's probes (so the lab can be trusted when the app is wro
 
 Checks: ["dns", name, rdtype="A"], ["tcp", host, port], ["https", url, cafile=None (OS store)],
 ["wss", url], ["stun", host, port, classic=False], ["turn", host, port, transport, user, password],
-["turn_loop", host, port, transport, user, password].
+["turn_loop", host, port, transport, user, password], ["stun_burst", ip, port, count=200].
 """
 
 from __future__ import annotations
@@ -150,6 +150,35 @@ async def stun_check(host: str, port: int, classic: bool = False) -> dict[str, A
         sock.close()
 
 
+async def stun_burst_check(host: str, port: int, count: int = 200, interval_s: float = 0.005) -> dict[str, Any]:
+    """Send `count` classic Binding requests and count the answers: the UDP loss rate of the path."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    start = time.perf_counter()
+    answered: set[bytes] = set()
+    try:
+        await loop.sock_connect(sock, (host, port))
+
+        async def receive() -> None:
+            while True:
+                data = await loop.sock_recv(sock, 2048)
+                answered.add(data[4:20])
+
+        reader = asyncio.ensure_future(receive())
+        for i in range(count):
+            await loop.sock_sendall(sock, struct.pack("!HH", 0x0001, 0) + b"\x00\x00\x00\x01" + i.to_bytes(12, "big"))
+            await asyncio.sleep(interval_s)
+        await asyncio.sleep(1.0)
+        reader.cancel()
+        loss = 100.0 * (count - len(answered)) / count
+        return {"ok": bool(answered), "sent": count, "answered": len(answered), "loss_pct": round(loss, 1), "ms": _ms(start)}
+    except OSError as exc:
+        return {"ok": False, "error": _err(exc), "ms": _ms(start)}
+    finally:
+        sock.close()
+
+
 def _mapped(msg: bytes) -> str | None:
     pos, end = 20, 20 + struct.unpack("!H", msg[2:4])[0]
     found = None
@@ -227,7 +256,7 @@ async def turn_loop_check(host: str, port: int, transport: str, user: str, passw
             t.close()
 
 
-CHECKS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {"dns": dns_check, "tcp": tcp_check, "https": https_check, "wss": wss_check, "stun": stun_check, "turn": turn_check, "turn_loop": turn_loop_check}
+CHECKS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {"dns": dns_check, "tcp": tcp_check, "https": https_check, "wss": wss_check, "stun": stun_check, "turn": turn_check, "turn_loop": turn_loop_check, "stun_burst": stun_burst_check}
 
 
 async def run_all(specs: list[list[Any]]) -> list[dict[str, Any]]:

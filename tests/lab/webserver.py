@@ -8,6 +8,7 @@ Paths:
 - any path with `Upgrade: websocket`: a WebSocket echo (text and binary), answering pings;
 - `/_ks_/x-swsl/:` (Daily's dispatch service): a small JSON document;
 - `/echo`: the request (method, path, headers, client address) as JSON, for proxy and inspection tests;
+- `/bytes/N`: N zero bytes (at most 50 MB), for throughput and shaping tests;
 - anything else: a small HTML page with 200.
 """
 
@@ -47,6 +48,8 @@ def route(method: str, path: str, headers: dict[str, str], peer: str) -> tuple[i
     if bare.startswith("/_ks_/x-swsl/"):
         host = headers.get("host", "")
         return 200, "application/json", _json({"ok": True, "server": SERVER, "host": host, "path": path})
+    if bare.startswith("/bytes/") and bare[7:].isdigit():  # a body of N bytes, for throughput and shaping tests
+        return 200, "application/octet-stream", b"\0" * min(int(bare[7:]), 50_000_000)
     if bare == "/echo":
         body = {"method": method, "path": path, "headers": headers, "peer": peer}
         return 200, "application/json", _json(body)
