@@ -12,10 +12,10 @@ from typing import NoReturn, TextIO
 
 from app import TOOL_NAME, __version__
 from app.engine.model import CheckFinished, Event, RunResult, RunStarted, Status, Verdict
-from app.engine.options import DEFAULT_RUN_TIMEOUT_S, RunOptions, TurnCredentials
+from app.engine.options import DEFAULT_RUN_TIMEOUT_S, CredentialsError, RunOptions, TurnCredentials, turn_credentials
 from app.engine.profile import ProfileError, load_profile, shipped_profiles
 from app.engine.session import Session
-from app.engine.urls import UrlError, parse_ice_url, parse_proxy_url
+from app.engine.urls import UrlError, parse_proxy_url
 from app.logs import redactor, setup_logging
 from app.presets import apply_to_options, load_preset, merge_args
 
@@ -91,14 +91,10 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     turn: tuple[TurnCredentials, ...] = ()
     if args.turn:
         try:
-            url = parse_ice_url(args.turn)
-        except UrlError as exc:
-            raise UsageError(f"--turn: {exc}") from None
-        if not url.is_turn:
-            raise UsageError("--turn: must be a turn: or turns: URL")
-        if args.turn_password and not args.turn_username:
-            raise UsageError("--turn-password needs --turn-username")
-        turn = (TurnCredentials(url, args.turn_username, args.turn_password, args.turn_secret),)
+            turn = (turn_credentials(args.turn, args.turn_username, args.turn_password, args.turn_secret),)
+        except CredentialsError as exc:
+            flag = "--turn" if exc.field == "url" else f"--turn-{exc.field}"
+            raise UsageError(f"{flag}: {exc.problem}") from None
     elif args.turn_username or args.turn_password or args.turn_secret:
         raise UsageError("--turn-username/--turn-password/--turn-secret need --turn URL")
     email = args.email.strip() if args.email else None

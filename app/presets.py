@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from app.engine.options import RunOptions, TurnCredentials
+from app.engine.options import CredentialsError, RunOptions, TurnCredentials, turn_credentials
 from app.engine.profile import Profile, ProfileError, load_profile, shipped_profiles
-from app.engine.urls import ProxyUrl, UrlError, parse_ice_url, parse_proxy_url
+from app.engine.urls import ProxyUrl, UrlError, parse_proxy_url
 from app.logs import redactor
 
 PRESET_FILENAME = "callready.toml"
@@ -159,20 +159,14 @@ def _turn(body: Any, fail: Any, text: Any) -> TurnCredentials:
     url_text = text(body, "url", "turn.url")
     if url_text is None:
         raise fail("turn.url", "missing")
-    try:
-        url = parse_ice_url(url_text)
-    except UrlError as exc:
-        raise fail("turn.url", str(exc)) from None
-    if not url.is_turn:
-        raise fail("turn.url", "must be a turn: or turns: URL")
     username = text(body, "username", "turn.username")
     password = text(body, "password", "turn.password")
     secret = text(body, "secret", "turn.secret")
-    if password and not username:
-        raise fail("turn.password", "needs turn.username")
-    if password and secret:
-        raise fail("turn.secret", "give either a password or a shared secret, not both")
-    return TurnCredentials(url, username, password, secret)
+    try:
+        return turn_credentials(url_text, username, password, secret)
+    except CredentialsError as exc:
+        problem = "needs turn.username" if exc.field == "password" else exc.problem
+        raise fail(f"turn.{exc.field}", problem) from None
 
 
 # ---------------------------------------------------------------- finding and loading

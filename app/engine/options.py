@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.engine.urls import IceServerUrl, ProxyUrl
+from app.engine.urls import IceServerUrl, ProxyUrl, UrlError, parse_ice_url
 
 DEFAULT_RUN_TIMEOUT_S = 25.0
 
@@ -18,6 +18,31 @@ class TurnCredentials:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)
+
+
+class CredentialsError(ValueError):
+    """Unusable TURN details; `field` is url, username, password or secret."""
+
+    def __init__(self, fieldname: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field, self.problem = fieldname, problem
+
+
+def turn_credentials(
+    url: str, username: str | None = None, password: str | None = None, secret: str | None = None
+) -> TurnCredentials:
+    """Validate TURN details a person gave (CLI, wizard, IT preset); RFC 7065 URL, never echoing secrets."""
+    try:
+        parsed = parse_ice_url(url)
+    except UrlError as exc:
+        raise CredentialsError("url", str(exc)) from None
+    if not parsed.is_turn:
+        raise CredentialsError("url", "must be a turn: or turns: URL")
+    if password and not username:
+        raise CredentialsError("password", "needs a username")
+    if password and secret:
+        raise CredentialsError("secret", "give either a password or a shared secret, not both")
+    return TurnCredentials(parsed, username or None, password or None, secret or None)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from app.engine.options import RunOptions, TurnCredentials
-from app.engine.urls import UrlError, parse_ice_url, parse_proxy_url
+from app.engine.options import CredentialsError, RunOptions, turn_credentials
+from app.engine.urls import UrlError, parse_proxy_url
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -44,18 +44,11 @@ def options_from_values(values: WelcomeValues, base: RunOptions | None = None) -
     turn = base.turn
     if values.turn_url:
         try:
-            url = parse_ice_url(values.turn_url)
-        except UrlError as exc:
-            raise SettingsError(f"TURN server: {_plain(exc)}") from None
-        if not url.is_turn:
-            raise SettingsError("TURN server: the address must start with turn: or turns:")
-        if values.turn_password and not values.turn_username:
-            raise SettingsError("TURN server: a password needs a username too.")
-        turn = (
-            TurnCredentials(
-                url, values.turn_username or None, values.turn_password or None, values.turn_secret or None
-            ),
-        )
+            creds = turn_credentials(values.turn_url, values.turn_username, values.turn_password, values.turn_secret)
+        except CredentialsError as exc:
+            where = "address" if exc.field == "url" else exc.field
+            raise SettingsError(f"TURN server {where}: {exc.problem}.") from None
+        turn = (creds,)
     elif values.turn_username or values.turn_password or values.turn_secret:
         raise SettingsError("TURN server: enter the server address for these credentials.")
     return replace(base, email=email or base.email, proxy=proxy, turn=turn)
