@@ -242,7 +242,8 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
         f"jitter {_num(q.jitter_ms)} ms, MOS {_num(q.mos)}"
     )
     if codes:
-        return Outcome(Status.WARN, f"Measured on {choice.label}: {figures}: quality will suffer.", details, codes)
+        worst = "badly" if "bad" in quality.bands(q, ctx.profile.media).values() else "somewhat"
+        return Outcome(Status.WARN, f"Measured on {choice.label}: {figures}: quality will suffer {worst}.", details, codes)
     return Outcome(Status.PASS, f"Measured on {choice.label}: {figures}.", details)
 
 

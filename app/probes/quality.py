@@ -124,12 +124,12 @@ def bands(q: PathQuality, t: MediaThresholds) -> dict[str, str]:
 
 
 def quality_findings(q: PathQuality, t: MediaThresholds) -> tuple[str, ...]:
-    """Finding codes for figures in the bad bands."""
+    """Finding codes for figures outside the good bands (fair already means reduced quality)."""
     b = bands(q, t)
     codes = []
-    if b.get("loss") == BAD:
+    if b.get("loss") in (FAIR, BAD):
         codes.append("high_packet_loss")
-    if b.get("rtt") == BAD:
+    if b.get("rtt") in (FAIR, BAD):
         codes.append("high_latency")
     if b.get("jitter") == BAD:
         codes.append("high_jitter")

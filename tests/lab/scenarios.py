@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 # Categories every full flo-recruit run must report (one check or more each).
+LOSSY_UDP_PCT = 10  # issue 4: nft random loss of 10 % on UDP
 CORE_CATEGORIES = frozenset({"dns", "https", "wss", "stun", "turn_udp", "turn_tcp", "turn_tls", "media"})
 
 VERDICT_EXIT = {"ready": 0, "degraded": 1, "blocked": 2, "incomplete": 1}
@@ -218,9 +219,9 @@ _ROWS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "lossy_udp",
-        "15 % of UDP (DNS excepted) dropped at random each way; media must measure it within 3 points.",
+        "10 % of UDP (DNS excepted) dropped at random each way; media must measure it within 3 points.",
         Expect("degraded", codes=frozenset({"high_packet_loss"}), absent=frozenset({"udp_blocked", "media_blocked"})),
-        forward=loss(15, "ip saddr != {dns} ip daddr != {dns} meta l4proto udp"),
+        forward=loss(LOSSY_UDP_PCT, "ip saddr != {dns} ip daddr != {dns} meta l4proto udp"),
     ),
     Scenario(
         "turn_credentials",

@@ -38,7 +38,7 @@ def check(lab, scenario: str, tmp_path: Path) -> dict:
 def test_lossy_udp_measures_the_induced_loss(lab, tmp_path):
     result = check(lab, "lossy_udp", tmp_path)
     media = next(c for c in result["checks"] if c["category"] == "media")
-    induced = 15.0  # tests/lab/scenarios.py: lossy_udp
+    from tests.lab.scenarios import LOSSY_UDP_PCT as induced
     assert media["details"]["path_kind"] == "direct"
     assert abs(media["details"]["loss_pct"] - induced) <= 3.0, media["details"]
     assert "high_packet_loss" in media["findings"]

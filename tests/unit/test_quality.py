@@ -64,7 +64,8 @@ def test_mos_falls_with_delay_jitter_and_loss():
     ("loss", "rtt", "jitter", "expected"),
     [
         (0, 50, 5, ()),
-        (6, 350, 20, ()),  # fair band: no finding
+        (4.9, 299, 30, ()),  # just inside the good bands
+        (6, 350, 20, ("high_packet_loss", "high_latency")),  # fair band: reduced quality already
         (10, 50, 5, ("high_packet_loss",)),
         (0, 600, 5, ("high_latency",)),
         (0, 50, 31, ("high_jitter",)),
