@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.probes import captive, dns, email, https, media, proxy, stun, tls_inspection, turn, vpn, wss
+from app.probes import captive, dns, email, https, media, proxy, stun, system, tls_inspection, turn, vpn, wss
 
 PLANNERS = [
     dns.plan,
@@ -16,4 +16,5 @@ PLANNERS = [
     media.plan,
     vpn.plan,
     email.plan,
+    system.plan,
 ]

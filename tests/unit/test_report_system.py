@@ -8,22 +8,23 @@ from pathlib import Path
 from app.engine.model import Category, Status
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
+from app.probes import browsers
 from app.report import system
 from tests.unit.report_fakes import run_result
 
 
 def test_versions_from_browser_output_plist_and_folders(tmp_path: Path) -> None:
-    assert system.parse_version("Chromium 120.0.6099.224 built on Debian 12.4") == "120.0.6099.224"
-    assert system.parse_version("Mozilla Firefox 115.6.0esr") == "115.6.0"
-    assert system.parse_version("garbage") is None
-    assert system.mac_bundle_version(plistlib.dumps({"CFBundleShortVersionString": "124.0.6367.91"})) == "124.0.6367.91"
-    assert system.mac_bundle_version(b"not a plist") is None
-    assert system.newest_version(["Locales", "119.0.6045.200", "120.0.6099.110", "SetupMetrics"]) == "120.0.6099.110"
+    assert browsers.parse_version("Chromium 120.0.6099.224 built on Debian 12.4") == "120.0.6099.224"
+    assert browsers.parse_version("Mozilla Firefox 115.6.0esr") == "115.6.0"
+    assert browsers.parse_version("garbage") is None
+    assert browsers.mac_bundle_version(plistlib.dumps({"CFBundleShortVersionString": "124.0.6367.91"})) == "124.0.6367.91"
+    assert browsers.mac_bundle_version(b"not a plist") is None
+    assert browsers.newest_version(["Locales", "119.0.6045.200", "120.0.6099.110", "SetupMetrics"]) == "120.0.6099.110"
     (tmp_path / "120.0.6099.110").mkdir()
     (tmp_path / "9.1.0.0").mkdir()
-    assert system.windows_version(tmp_path) == "120.0.6099.110"
+    assert browsers.windows_version(tmp_path) == "120.0.6099.110"
     (tmp_path / "application.ini").write_text("[App]\nVendor=Mozilla\nVersion=121.0.1\n")
-    assert system.windows_version(tmp_path) == "121.0.1"
+    assert browsers.windows_version(tmp_path) == "121.0.1"
 
 
 def test_proxy_credentials_never_survive() -> None:
