@@ -70,7 +70,7 @@ _SPECS = [
         "Your network's proxy blocks {platform}. Ask your IT team.",
         "The proxy {proxy} refuses or fails CONNECT to {targets}. Allow CONNECT to TCP 443 for {domains}."),
     FindingSpec("tls_inspection", W, "Secure traffic is inspected by a security product",
-        "A security product on your network opens and re-signs secure traffic; this can break video calls.",
+        "A security program on your network looks inside your secure connections, which can break video calls. Ask your IT team to leave {platform} out of it.",
         "TLS to {targets} is re-signed by {issuer} ({product}). Exempt {domains} from TLS inspection."),
     FindingSpec("captive_portal", E, "This network wants you to sign in first",
         "This network needs you to sign in (for example a hotel or guest Wi-Fi page). Open a web browser, sign in, then run the check again.",

@@ -74,6 +74,11 @@ ADDR = Addresses()
 INET_PUBLIC = ("dns", "dns_slow", "web", "turn", "turn_alt", "turn_rest", "mail")
 
 PROXY_PORT, PROXY_AUTH_PORT = 3128, 3129
+# squid_bump: TLS-inspecting proxy (ssl-bump, re-signs with the corporate CA). WebSocket upgrades: passed on the
+# first port, answered 403 on the second, and on the third stripped (squid's default: the server sees a plain GET)
+INSPECT_PORT, INSPECT_NO_WS_PORT, INSPECT_STRIP_WS_PORT = 3130, 3131, 3132
+# the corporate CA's name: an inspection product the app recognises (app/probes/tls_inspection.py)
+CORP_CA_CN, CORP_CA_ORG = "Zscaler Root CA", "Zscaler Inc."
 TURN_REALM = "lab.test"
 TURN_USER, TURN_PASSWORD = "callready", "lab-turn-pass"
 TURN_REST_SECRET = "lab-rest-secret"
@@ -265,6 +270,7 @@ class Lab:
     turn_user, turn_password, turn_realm, turn_rest_secret = TURN_USER, TURN_PASSWORD, TURN_REALM, TURN_REST_SECRET
     proxy_user, proxy_password = PROXY_USER, PROXY_PASSWORD
     proxy_port, proxy_auth_port = PROXY_PORT, PROXY_AUTH_PORT
+    inspect_port, inspect_no_ws_port, inspect_strip_ws_port = INSPECT_PORT, INSPECT_NO_WS_PORT, INSPECT_STRIP_WS_PORT
 
     def __init__(self, state_dir: Path = STATE_DIR) -> None:
         self.state = state_dir
@@ -448,6 +454,9 @@ class Lab:
             "public_roots": str(self.public_roots),
             "proxy_port": str(PROXY_PORT),
             "proxy_auth_port": str(PROXY_AUTH_PORT),
+            "inspect_port": str(INSPECT_PORT),
+            "inspect_no_ws_port": str(INSPECT_NO_WS_PORT),
+            "inspect_strip_ws_port": str(INSPECT_STRIP_WS_PORT),
             "proxy_user": PROXY_USER,
             "proxy_password": PROXY_PASSWORD,
             "turn_user": TURN_USER,
@@ -514,7 +523,7 @@ class Lab:
 
     def _make_pki(self) -> None:
         lab_ca = pki.make_ca(self.pki_dir, "lab-ca", "CallReady Lab Public Root CA", "CallReady Lab Trust Services")
-        pki.make_ca(self.pki_dir, "corp-ca", "Example Corp Inspection CA", "Example Corp IT")
+        pki.make_ca(self.pki_dir, "corp-ca", CORP_CA_CN, CORP_CA_ORG)
         # the CN is a lab name; every platform host it serves is a SAN
         web_names = ["web.lab.test", *sorted(self.hosts.web)]
         turn_names = ["turn.lab.test", "turn-rest.lab.test", *sorted(self.hosts.ice)]
@@ -689,6 +698,10 @@ class Lab:
                 "squid", PROXY, ["squid", "-N", "-f", str(conf / "squid.conf")],
                 [("tcp", ADDR.proxy, PROXY_PORT), ("tcp", ADDR.proxy, PROXY_AUTH_PORT)],
             ),
+            "squid_bump": Server(
+                "squid_bump", PROXY, ["squid", "-N", "-n", "crbump", "-f", str(conf / "squid-bump.conf")],
+                [("tcp", ADDR.proxy, p) for p in (INSPECT_PORT, INSPECT_NO_WS_PORT, INSPECT_STRIP_WS_PORT)],
+            ),
         }
         return specs
 
@@ -713,6 +726,8 @@ class Lab:
             return
         if name == "squid":
             self._write_squid_conf()
+        elif name == "squid_bump":
+            self._write_squid_bump_conf()
         spec = self.server_specs()[name]
         log = open(self.logs / f"{name}.out", "ab")  # handed to the child
         proc = subprocess.Popen(
@@ -807,6 +822,51 @@ class Lab:
             "shutdown_lifetime 0 seconds",
         ]
         (self.conf / "squid.conf").write_text("\n".join(lines) + "\n")
+
+    def _write_squid_bump_conf(self) -> None:
+        """A TLS-inspecting explicit proxy: CONNECT to 443 is bumped and re-signed by the corporate CA.
+
+        WebSocket upgrades: INSPECT_PORT passes them; INSPECT_NO_WS_PORT answers them 403, as a proxy whose
+        policy forbids WebSockets does; INSPECT_STRIP_WS_PORT keeps squid's default (>= 5), which removes the
+        `Upgrade` header, so the server answers a plain GET. The protocol name in `http_upgrade_request_protocols`
+        is matched case-sensitively: `WebSocket` (squid's documented example) does not match browsers' `websocket`.
+        Squid verifies the real servers against the lab CA (the "public" root).
+        """
+        db = self.state / "ssl_db"
+        if not db.exists():
+            _sh("/usr/lib/squid/security_file_certgen", "-c", "-s", str(db), "-M", "4MB")
+            _sh("chown", "-R", "proxy:proxy", str(db))
+        bump = (f"ssl-bump generate-host-certificates=on dynamic_cert_mem_cache_size=4MB "
+                f"tls-cert={self.corp_ca} tls-key={self.pki_dir / 'corp-ca.key'}")
+        lines = [
+            f"http_port {ADDR.proxy}:{INSPECT_PORT} {bump} name=inspect",
+            f"http_port {ADDR.proxy}:{INSPECT_NO_WS_PORT} {bump} name=inspect_no_ws",
+            f"http_port {ADDR.proxy}:{INSPECT_STRIP_WS_PORT} {bump} name=inspect_strip_ws",
+            f"sslcrtd_program /usr/lib/squid/security_file_certgen -s {db} -M 4MB",
+            "sslcrtd_children 3 startup=1 idle=1",
+            "acl step1 at_step SslBump1",
+            "acl tls_443 port 443",
+            "ssl_bump splice !tls_443",  # inspect the web port only, as inspection policies do
+            "ssl_bump peek step1",
+            "ssl_bump bump all",
+            f"tls_outgoing_options cafile={self.lab_ca}",
+            "acl strip_ws_port myportname inspect_strip_ws",
+            "http_upgrade_request_protocols websocket allow !strip_ws_port",
+            "acl no_ws_port myportname inspect_no_ws",
+            "acl ws_upgrade req_header Upgrade -i websocket",
+            "http_access deny no_ws_port ws_upgrade",
+            "http_access allow all",
+            f"dns_nameservers {ADDR.dns}",
+            "visible_hostname inspect.lab.test",
+            "cache deny all",
+            "cache_mem 8 MB",
+            f"access_log stdio:{self.logs}/squid-bump-access.log",
+            f"cache_log {self.logs}/squid-bump-cache.log",
+            f"pid_filename {self.state}/squid-bump.pid",
+            f"coredump_dir {self.state}",
+            "shutdown_lifetime 0 seconds",
+        ]
+        (self.conf / "squid-bump.conf").write_text("\n".join(lines) + "\n")
 
 
 def _require_root() -> None:

@@ -337,6 +337,36 @@ _ROWS: tuple[Scenario, ...] = (
         profile="kudo",
     ),
     Scenario(
+        "tls_inspection",
+        "An inspecting proxy (squid ssl-bump, HTTPS_PROXY) re-signs TLS with 'Zscaler Root CA', which the OS store "
+        "trusts and the public roots do not; WebSocket upgrades pass.",
+        Expect("degraded", codes=frozenset({"tls_inspection", "proxy_detected"}),
+               absent=frozenset({"https_blocked", "tls_error", "websocket_blocked", "websocket_cut", "proxy_failed"}),
+               categories=CORE_CATEGORIES | {"tls_inspection"}),
+        servers=frozenset({"squid_bump"}),
+        os_trust=("lab", "corp"),
+        client_env={"HTTPS_PROXY": "http://{proxy}:{inspect_port}", "HTTP_PROXY": "http://{proxy}:{inspect_port}"},
+    ),
+    Scenario(
+        "ws_upgrade_blocked",
+        "The inspecting proxy's policy forbids WebSockets: upgrades get 403 from squid, plain HTTPS works.",
+        Expect("blocked", codes=frozenset({"websocket_blocked", "tls_inspection"}),
+               absent=frozenset({"https_blocked", "tls_error", "proxy_failed"})),
+        servers=frozenset({"squid_bump"}),
+        os_trust=("lab", "corp"),
+        client_env={"HTTPS_PROXY": "http://{proxy}:{inspect_no_ws_port}", "HTTP_PROXY": "http://{proxy}:{inspect_no_ws_port}"},
+    ),
+    Scenario(
+        "ws_upgrade_stripped",
+        "The inspecting proxy keeps squid's default for upgrades: it removes the Upgrade header, so the server "
+        "answers the WebSocket request with its plain web page; plain HTTPS works.",
+        Expect("blocked", codes=frozenset({"websocket_blocked", "tls_inspection"}),
+               absent=frozenset({"https_blocked", "tls_error", "proxy_failed"})),
+        servers=frozenset({"squid_bump"}),
+        os_trust=("lab", "corp"),
+        client_env={"HTTPS_PROXY": "http://{proxy}:{inspect_strip_ws_port}", "HTTP_PROXY": "http://{proxy}:{inspect_strip_ws_port}"},
+    ),
+    Scenario(
         "captive_portal",
         "Hotel Wi-Fi before sign-in: only DNS and plain HTTP to the portal pass; the OS probe names lead to the portal page.",
         Expect("blocked", codes=frozenset({"captive_portal"})),

@@ -128,6 +128,60 @@ def test_squid_plain_and_with_basic_auth(lab: Lab) -> None:
     assert lab.run([*curl, "-x", f"http://{creds}@{proxy}:{lab.proxy_auth_port}", target]).stdout == "200 200"
 
 
+# Through an explicit proxy: CONNECT, TLS verified by the client's OS store (or by `cafile` only), one request.
+_THROUGH_PROXY = """
+import json, socket, ssl
+def once(port, upgrade, cafile=None):
+    s = socket.create_connection(({proxy!r}, port), timeout=5)
+    s.sendall(b"CONNECT prod-ks.pluot.blue:443 HTTP/1.1\\r\\nHost: prod-ks.pluot.blue:443\\r\\n\\r\\n")
+    assert s.recv(4096).startswith(b"HTTP/1.1 200"), "CONNECT refused"
+    ctx = ssl.create_default_context(cafile=cafile)
+    try:
+        t = ctx.wrap_socket(s, server_hostname="prod-ks.pluot.blue")
+    except ssl.SSLCertVerificationError:
+        return {{"verified": False}}
+    head = "GET / HTTP/1.1\\r\\nHost: prod-ks.pluot.blue\\r\\n"
+    if upgrade:
+        head += ("Upgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Version: 13\\r\\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n")
+    t.sendall((head + "\\r\\n").encode())
+    lines = t.recv(65536).decode("latin-1").split("\\r\\n")
+    t.close()
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+    return {{"verified": True, "status": int(lines[0].split()[1]), "server": headers.get("server", "")}}
+def issuer(port):
+    s = socket.create_connection(({proxy!r}, port), timeout=5)
+    s.sendall(b"CONNECT c.daily.co:443 HTTP/1.1\\r\\nHost: c.daily.co:443\\r\\n\\r\\n")
+    s.recv(4096)
+    t = ssl.create_default_context().wrap_socket(s, server_hostname="c.daily.co")
+    found = dict(x[0] for x in t.getpeercert()["issuer"])
+    t.close()
+    return found
+print(json.dumps({{str(p): {{"issuer": issuer(p), "get": once(p, False), "upgrade": once(p, True),
+                           "public_roots": once(p, False, {lab_ca!r})}} for p in {ports!r}}}))
+"""
+
+
+def test_squid_bump_resigns_with_the_corporate_ca_and_treats_websocket_per_port(lab: Lab) -> None:
+    """Ground truth for tls_inspection / ws_upgrade_*: the OS store (lab + corp) verifies the re-signed certificate,
+    the public roots do not; plain GETs pass everywhere; upgrades get 101, 403 from squid, or the plain page."""
+    lab.apply("tls_inspection")
+    ports = [lab.inspect_port, lab.inspect_no_ws_port, lab.inspect_strip_ws_port]
+    proc = lab.python(_THROUGH_PROXY.format(proxy=lab.addr.proxy, lab_ca=str(lab.lab_ca), ports=ports))
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    for port in ports:
+        row = got[str(port)]
+        assert row["issuer"] == {"organizationName": "Zscaler Inc.", "commonName": "Zscaler Root CA"}, row
+        assert row["public_roots"] == {"verified": False}, row
+        assert (row["get"]["status"], row["get"]["server"]) == (200, "callready-lab"), row
+    upgrades = {port: (got[str(port)]["upgrade"]["status"], got[str(port)]["upgrade"]["server"]) for port in ports}
+    assert upgrades[lab.inspect_port][0] == 101, upgrades
+    assert upgrades[lab.inspect_no_ws_port][0] == 403 and upgrades[lab.inspect_no_ws_port][1].startswith("squid/"), upgrades
+    assert upgrades[lab.inspect_strip_ws_port] == (200, "callready-lab"), upgrades  # Upgrade removed: a plain GET
+    lab.apply("open")
+
+
 def test_firewall_drops_silently_in_the_forward_chain(lab: Lab) -> None:
     """A blocked TCP connect times out (a real firewall), it is not refused or EPERM."""
     lab.apply("https_blocked")
