@@ -42,6 +42,7 @@ class UpgradeAnswer:
     content_type: str = ""
     location: str = ""
     title: str = ""
+    via: str = ""  # the Via header (RFC 9110 §7.6.3): names a proxy that handled the request
 
 
 @dataclass
@@ -63,7 +64,7 @@ def classify_rejection(status: int, headers: dict[str, str], body: bytes) -> Upg
     title = _html_title(body)
     page = "html" in ctype.lower() or b"<html" in body[:2048].lower() or 300 <= status < 400
     kind = "web_page" if page and status < 400 else "refused"
-    return UpgradeAnswer(kind, status, headers.get("server", ""), ctype, location, title)
+    return UpgradeAnswer(kind, status, headers.get("server", ""), ctype, location, title, headers.get("via", ""))
 
 
 def _html_title(body: bytes) -> str:
@@ -181,7 +182,8 @@ def judge_upgrade(answer: UpgradeAnswer, host: str) -> tuple[Status, str]:
         title = f' "{answer.title}"' if answer.title else ""
         return Status.FAIL, (
             f"The WebSocket upgrade to {host} was answered with a web page{title} (HTTP {answer.status}{server}){where}"
-            ", not a WebSocket: a proxy or filter answered instead of the server."
+            + (f", not a WebSocket: the proxy in between ({answer.via}) did not pass the upgrade on."
+               if answer.via else ", not a WebSocket: a proxy or filter answered, or removed the upgrade request.")
         )
     if answer.kind == "timeout":
         return Status.FAIL, f"No answer to the WebSocket upgrade from {host} within {UPGRADE_TIMEOUT_S:g} s."
