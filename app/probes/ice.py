@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import os
+import socket
 import ssl
 import struct
 import time
@@ -16,6 +17,7 @@ from typing import Any
 
 from aioice import stun, turn
 
+from app.engine.urls import ProxyUrl
 from app.probes import net
 
 # A dead UDP server costs about 2.5 s, not a minute: sends at 0, 0.25, 0.75 and 1.75 s, give up at 2.5 s.
@@ -317,6 +319,27 @@ async def open_stream(
     return conn
 
 
+async def open_stream_via_proxy(
+    proxy: ProxyUrl, host: str, port: int, tls: ssl.SSLContext | None, timeout_s: float
+) -> net.Connection:
+    """A CONNECT tunnel to host:port through an HTTP proxy (RFC 9110 §9.3.6; the proxy resolves the name, as for
+    Chromium's TURN over a proxy), then optionally TLS to `host` inside it; raises net.PhaseError."""
+    conn = await net.open_tunnel(proxy, host, port, timeout_s)
+    if tls is not None:
+        await net.start_tls(conn, tls, host, timeout_s)
+    return conn
+
+
+def detach_socket(conn: net.Connection) -> socket.socket:
+    """A plain socket for the stream of an open (not yet TLS) connection, e.g. a proxy tunnel, so another protocol
+    object can own it; the asyncio transport is closed, the duplicate keeps the TCP connection alive."""
+    raw = conn.writer.get_extra_info("socket")
+    dup = socket.socket(fileno=os.dup(raw.fileno()))
+    conn.writer.transport.abort()
+    dup.setblocking(False)
+    return dup
+
+
 # ---------------------------------------------------------------- TURN sessions (aioice's client)
 
 
@@ -400,8 +423,10 @@ async def open_turn_session(
     tls: ssl.SSLContext | None,
     server_hostname: str,
     timeout_s: float,
+    proxy: ProxyUrl | None = None,
 ) -> TurnSession:
-    """Connect to a relay over udp/tcp/tls and allocate with long-term credentials (RFC 8656 §7, §9.2)."""
+    """Connect to a relay over udp/tcp/tls (tcp/tls optionally through an HTTP proxy's CONNECT tunnel) and allocate
+    with long-term credentials (RFC 8656 §7, §9.2)."""
     loop = asyncio.get_running_loop()
     server = (address, port)
 
@@ -412,6 +437,20 @@ async def open_turn_session(
     inner_transport: asyncio.BaseTransport
     if transport == "udp":
         inner_transport, client = await loop.create_datagram_endpoint(make_client, remote_addr=server)
+    elif proxy is not None:
+        try:
+            tunnel = await net.open_tunnel(proxy, server_hostname, port, timeout_s)
+        except net.PhaseError as err:
+            raise OSError(str(err)) from None
+        sock = detach_socket(tunnel)
+        try:
+            async with asyncio.timeout(timeout_s):
+                inner_transport, client = await loop.create_connection(
+                    make_client, sock=sock, ssl=tls, server_hostname=server_hostname if tls else None
+                )
+        except BaseException:
+            sock.close()
+            raise
     else:
         async with asyncio.timeout(timeout_s):
             inner_transport, client = await loop.create_connection(

@@ -13,6 +13,7 @@ from app.engine.model import Category, CheckResult, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
+from app.engine.urls import ProxyUrl
 from app.probes import ice, net, quality, turn
 from app.probes.stun import nat_test
 from app.probes.trust import os_trust_context
@@ -36,13 +37,15 @@ class PathChoice:
     address: str
     port: int
     check_id: str
+    proxy: str = ""  # the HTTP proxy whose CONNECT tunnel carries the path (password hidden), "" when direct
 
     @property
     def label(self) -> str:
         """Plain words for reports: which path was measured."""
         how = "relay loop through two allocations" if self.method == "relay_loop" else "STUN Binding train"
         where = "direct UDP" if self.kind == "direct" else f"TURN over {self.transport.upper()}"
-        return f"{where} to {self.host}:{self.port} ({how})"
+        through = f" through the proxy {self.proxy}" if self.proxy else ""
+        return f"{where} to {self.host}:{self.port}{through} ({how})"
 
 
 def choose_path(results: list[CheckResult]) -> PathChoice | None:
@@ -52,10 +55,15 @@ def choose_path(results: list[CheckResult]) -> PathChoice | None:
     def pick(r: CheckResult, method: str, kind: str) -> PathChoice:
         d = r.details
         host = r.id.split(":", 1)[1].rsplit(":", 1)[0]
-        return PathChoice(method, kind, str(d.get("transport", "udp")), host, str(d["address"]), int(d["port"]), r.id)
+        via = str(d.get("via", "")) if d.get("path") == "proxy" else ""
+        return PathChoice(
+            method, kind, str(d.get("transport", "udp")), host, str(d["address"]), int(d["port"]), r.id, via
+        )
 
-    def rank(r: CheckResult) -> tuple[int, int]:
-        return turn.RANK.get(str(r.details.get("transport")), 9), int(r.details.get("rtt_ms") or 0)
+    def rank(r: CheckResult) -> tuple[int, int, int]:
+        # direct relay paths before tunnelled ones (a proxy adds a hop), then UDP > TCP > TLS, then RTT
+        through = 1 if r.details.get("path") == "proxy" else 0
+        return through, turn.RANK.get(str(r.details.get("transport")), 9), int(r.details.get("rtt_ms") or 0)
 
     relays = sorted((r for r in ok if r.category is not Category.STUN), key=rank)
     looped = [r for r in relays if r.details.get("relay_loop")]
@@ -120,11 +128,33 @@ async def udp_binding_train(address: str, port: int, duration_s: float, rate: fl
     return [quality.Probe(seq, t, got.get(seq)) for seq, t in sent.values()]
 
 
+async def open_path_stream(
+    address: str, port: int, host: str, tls: bool, proxy: ProxyUrl | None = None, timeout_s: float = 4.0
+) -> net.Connection:
+    """The TCP/TLS stream of a path: direct, or inside `proxy`'s CONNECT tunnel (TLS to `host` end to end)."""
+    context = os_trust_context() if tls else None
+    if proxy is not None:
+        return await ice.open_stream_via_proxy(proxy, host, port, context, timeout_s)
+    return await ice.open_stream(address, port, context, host, timeout_s)
+
+
 async def stream_binding_train(
-    address: str, port: int, host: str, tls: bool, duration_s: float, rate: float = RATE_PPS
+    address: str,
+    port: int,
+    host: str,
+    tls: bool,
+    duration_s: float,
+    rate: float = RATE_PPS,
+    proxy: ProxyUrl | None = None,
 ) -> list[quality.Probe]:
-    """STUN Binding requests over one TCP/TLS connection at `rate`, answers matched by transaction id."""
-    conn = await ice.open_stream(address, port, os_trust_context() if tls else None, host, 4.0)
+    """STUN Binding requests over one TCP/TLS connection (direct or through a proxy tunnel) at `rate`, answers
+    matched by transaction id; STUN over a stream is framed by its header's length (RFC 8489 §6.2.2)."""
+    conn = await open_path_stream(address, port, host, tls, proxy)
+    return await binding_train_over(conn, duration_s, rate)
+
+
+async def binding_train_over(conn: net.Connection, duration_s: float, rate: float = RATE_PPS) -> list[quality.Probe]:
+    """A Binding train over an already open stream, which it closes."""
     sent: dict[bytes, tuple[int, float]] = {}
     got: dict[int, float] = {}
 
@@ -154,9 +184,10 @@ async def stream_binding_train(
 
 
 async def relay_train(
-    target: turn.TurnTarget, address: str, duration_s: float, rate: float = RATE_PPS
+    target: turn.TurnTarget, address: str, duration_s: float, rate: float = RATE_PPS, proxy: ProxyUrl | None = None
 ) -> tuple[list[quality.Probe], int]:
-    """Video-sized packets A -> relay -> B -> relay -> A through two fresh allocations; (probes, bytes echoed)."""
+    """Video-sized packets A -> relay -> B -> relay -> A through two fresh allocations (over `proxy`'s tunnels
+    when given); (probes, bytes echoed)."""
     creds = target.credentials()
     assert creds is not None
     sessions: list[ice.TurnSession] = []
@@ -165,7 +196,7 @@ async def relay_train(
     echoed = 0
     try:
         for _ in range(2):
-            sessions.append(await turn.allocate(address, target.url, *creds))
+            sessions.append(await turn.allocate(address, target.url, *creds, proxy=proxy))
         a, b = sessions
         assert b.relayed is not None
         await turn.open_loop(a, b)
@@ -215,17 +246,25 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
         return Outcome(Status.SKIP, "Not measured: not enough time left in the run.", details)
     details.update({"path": choice.label, "path_kind": choice.kind, "transport": choice.transport,
                     "method": choice.method, "rate_pps": RATE_PPS, "duration_s": round(duration, 2)})  # fmt: skip
+    proxy: ProxyUrl | None = None
+    if choice.proxy:
+        details["via"] = choice.proxy
+        target = targets.get(choice.check_id)
+        found = await turn.proxies_for(target.url, ctx) if target is not None else []
+        proxy = next((p for p in found if str(p) == choice.proxy), None)
+        if proxy is None:
+            return Outcome(Status.SKIP, f"Not measured: the proxy {choice.proxy} no longer applies.", details)
     crossings = 2
     try:
         if choice.method == "relay_loop":
-            probes, echoed = await relay_train(targets[choice.check_id], choice.address, duration)
+            probes, echoed = await relay_train(targets[choice.check_id], choice.address, duration, proxy=proxy)
             details["throughput_kbps"] = round(echoed * 8 / 1000 / duration, 1)
             crossings = 4
         elif choice.transport == "udp":
             probes = await udp_binding_train(choice.address, choice.port, duration)
         else:
             probes = await stream_binding_train(
-                choice.address, choice.port, choice.host, choice.transport == "tls", duration
+                choice.address, choice.port, choice.host, choice.transport == "tls", duration, proxy=proxy
             )
     except (OSError, TimeoutError, net.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
         details["error"] = str(exc) or type(exc).__name__
@@ -243,7 +282,9 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
     )
     if codes:
         worst = "badly" if "bad" in quality.bands(q, ctx.profile.media).values() else "somewhat"
-        return Outcome(Status.WARN, f"Measured on {choice.label}: {figures}: quality will suffer {worst}.", details, codes)
+        return Outcome(
+            Status.WARN, f"Measured on {choice.label}: {figures}: quality will suffer {worst}.", details, codes
+        )
     return Outcome(Status.PASS, f"Measured on {choice.label}: {figures}.", details)
 
 

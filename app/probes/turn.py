@@ -15,14 +15,16 @@ from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
-from app.engine.urls import IceServerUrl
+from app.engine.urls import IceServerUrl, ProxyUrl
 from app.probes import ice, net
+from app.probes import proxy as proxy_mod
 from app.probes.trust import os_trust_context
 
 CONNECT_TIMEOUT_S = 3.5
 ALLOCATE_TIMEOUT_S = 4.0
 LOOP_PACKETS = 5
 LOOP_WAIT_S = 2.0
+PATH_BUDGET_S = 10.0  # one path (direct, or through a proxy) of an unauthenticated check, all phases
 
 CATEGORY = {"udp": Category.TURN_UDP, "tcp": Category.TURN_TCP, "tls": Category.TURN_TLS}
 BLOCKED_CODE = {"udp": "turn_udp_blocked", "tcp": "turn_tcp_blocked", "tls": "turn_tls_blocked"}
@@ -72,17 +74,23 @@ def targets(profile: Profile, options: RunOptions) -> list[TurnTarget]:
 
 @dataclass
 class Reach:
-    """What an unauthenticated Allocate showed about the path to a relay."""
+    """What an unauthenticated Allocate showed about the path to a relay (directly or through a proxy)."""
 
     ok: bool
     summary: str
     details: dict[str, Any]
+    proxy: ProxyUrl | None = None
 
 
-async def reach(address: str, url: IceServerUrl) -> Reach:
-    """Unauthenticated Allocate over url.transport; 401 + REALM + NONCE proves the relay is reachable."""
+async def reach(address: str, url: IceServerUrl, proxy: ProxyUrl | None = None) -> Reach:
+    """Unauthenticated Allocate over url.transport; 401 + REALM + NONCE proves the relay is reachable (RFC 8656 §7).
+
+    With `proxy` (TCP/TLS only; UDP never goes through an HTTP proxy) the stream is a CONNECT tunnel to url.host,
+    as Chromium sends TURN over the browser's proxy; the proxy resolves the name and `address` is not used.
+    """
     where = f"{url.host}:{url.port}"
     d: dict[str, Any] = {"address": address, "port": url.port, "transport": url.transport}
+    through = f" through the proxy {proxy}" if proxy is not None else ""
     start = time.perf_counter()
     if url.transport == "udp":
         sock = await ice.open_udp(address, url.port)
@@ -96,18 +104,27 @@ async def reach(address: str, url: IceServerUrl) -> Reach:
         d["udp_answered"] = True
     else:
         tls = os_trust_context() if url.transport == "tls" else None
+        port_text = f"{url.transport.upper()} {url.port}"
         try:
-            conn = await ice.open_stream(address, url.port, tls, url.host, CONNECT_TIMEOUT_S)
+            if proxy is None:
+                conn = await ice.open_stream(address, url.port, tls, url.host, CONNECT_TIMEOUT_S)
+            else:
+                d["proxy"] = str(proxy)
+                conn = await ice.open_stream_via_proxy(proxy, url.host, url.port, tls, CONNECT_TIMEOUT_S)
         except net.PhaseError as err:
             d.update(err.evidence())
+            d["address"] = address
             if err.kind == net.TLS:
                 d["tls_reason"] = net.describe_error(err.cause)
-            return _failed(err.cause, err.phase, where, f"{url.transport.upper()} {url.port}", d)
-        d.update(conn.facts)
+            if proxy is not None and err.phase.startswith("proxy"):
+                return _proxy_failed(err, proxy, where, d)
+            return _failed(err.cause, err.phase, where, port_text, d, through=through)
+        d.update({k: v for k, v in conn.facts.items() if k != "via_proxy"})  # the proxy is `d["proxy"]`
+        d["timings_ms"] = dict(conn.timings_ms)
         try:
             reply = await ice.stream_transact(conn, ice.allocate_request(), ALLOCATE_TIMEOUT_S)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ice.WrongProtocol) as exc:
-            return _failed(exc, "allocate", where, f"{url.transport.upper()} {url.port}", d, after_tls=tls is not None)
+            return _failed(exc, "allocate", where, port_text, d, after_tls=tls is not None, through=through)
         finally:
             ice.close_now(conn.writer.transport)
     d["rtt_ms"] = int((time.perf_counter() - start) * 1000)
@@ -117,20 +134,35 @@ async def reach(address: str, url: IceServerUrl) -> Reach:
     if reply.software:
         d["software"] = reply.software
     proof = reply.error_code == 401 and reply.realm is not None and reply.has_nonce
+    how = f"{url.transport.upper()} {url.port}{through}"
     if proof:
-        return Reach(
-            True, f"Relay reachable over {url.transport.upper()} {url.port}: {url.host} asked for credentials.", d
-        )
+        return Reach(True, f"Relay reachable over {how}: {url.host} asked for credentials.", d, proxy)
     if reply.klass == "RESPONSE":
-        return Reach(
-            True, f"Relay reachable over {url.transport.upper()} {url.port} (it allocated without credentials).", d
-        )
+        return Reach(True, f"Relay reachable over {how} (it allocated without credentials).", d, proxy)
     return Reach(
-        True, f"A STUN server answered on {where} ({d['answer']}), though not with the usual TURN challenge.", d
-    )
+        True, f"A STUN server answered on {where}{through} ({d['answer']}), though not with the usual TURN challenge.",
+        d, proxy,
+    )  # fmt: skip
 
 
-def _failed(exc: BaseException, phase: str, where: str, port: str, d: dict[str, Any], after_tls: bool = False) -> Reach:
+def _proxy_failed(err: net.PhaseError, proxy: ProxyUrl, where: str, d: dict[str, Any]) -> Reach:
+    """The proxy could not be reached or would not open the tunnel (407 is recorded as evidence only: the HTTPS
+    check reports proxy_auth_required for the same proxy)."""
+    why = net.describe_error(err.cause)
+    if err.phase == "proxy_connect":
+        return Reach(False, f"Cannot reach the proxy {proxy}: {why}.", d, proxy)
+    if err.kind == net.PROXY_AUTH:
+        return Reach(False, f"The proxy {proxy} asks for a login (HTTP 407) before opening a tunnel to {where}.", d,
+                     proxy)  # fmt: skip
+    if err.kind == net.PROXY_REFUSED:
+        return Reach(False, f"The proxy {proxy} refused a tunnel to {where}: {why}.", d, proxy)
+    return Reach(False, f"The proxy {proxy} did not open a tunnel to {where}: {why}.", d, proxy)
+
+
+def _failed(
+    exc: BaseException, phase: str, where: str, port: str, d: dict[str, Any], after_tls: bool = False, through: str = ""
+) -> Reach:
+    port = f"{port}{through}"
     kind = net.PROTOCOL if isinstance(exc, ice.WrongProtocol) else net.classify_os_error(exc)
     d.setdefault("failed_phase", phase)
     d["error_kind"] = kind
@@ -165,13 +197,16 @@ class AllocationRefused(Exception):
     """The relay refused the allocation for another reason (403, 437, 486, 508, ...)."""
 
 
-async def allocate(address: str, url: IceServerUrl, username: str, password: str) -> ice.TurnSession:
-    """A full Allocate with long-term credentials; raise AuthFailed, AllocationRefused, TimeoutError or OSError."""
+async def allocate(
+    address: str, url: IceServerUrl, username: str, password: str, proxy: ProxyUrl | None = None
+) -> ice.TurnSession:
+    """A full Allocate with long-term credentials (through `proxy`'s CONNECT tunnel when given); raise AuthFailed,
+    AllocationRefused, TimeoutError or OSError."""
     tls = os_trust_context() if url.transport == "tls" else None
     transport = "udp" if url.transport == "udp" else "tcp"
     try:
         return await ice.open_turn_session(
-            address, url.port, transport, username, password, tls, url.host, ALLOCATE_TIMEOUT_S
+            address, url.port, transport, username, password, tls, url.host, ALLOCATE_TIMEOUT_S, proxy
         )
     except stun.TransactionFailed as exc:
         code = exc.response.error_code
@@ -240,17 +275,21 @@ async def relay_loop(a: ice.TurnSession, b: ice.TurnSession, count: int = LOOP_P
     return {"loop_sent": count, "loop_echoed": len(got), "loop_rtt_ms": rtts[len(rtts) // 2] if rtts else None}
 
 
-async def probe_with_credentials(target: TurnTarget, address: str, d: dict[str, Any]) -> Outcome:
-    """Two allocations and a relay loop between them; 401 -> turn_auth_failed."""
+async def probe_with_credentials(
+    target: TurnTarget, address: str, d: dict[str, Any], proxy: ProxyUrl | None = None
+) -> Outcome:
+    """Two allocations and a relay loop between them (through `proxy` when that is the working path);
+    401 -> turn_auth_failed."""
     creds = target.credentials()
     assert creds is not None
     d["credentials"] = "rest" if target.secret else "static"
     url = target.url
+    through = f" through the proxy {proxy}" if proxy is not None else ""
     sessions: list[ice.TurnSession] = []
     try:
         try:
             for _ in range(2):
-                sessions.append(await allocate(address, url, *creds))
+                sessions.append(await allocate(address, url, *creds, proxy=proxy))
         except AuthFailed as exc:
             d["turn_error"] = str(exc)
             return Outcome(
@@ -285,7 +324,7 @@ async def probe_with_credentials(target: TurnTarget, address: str, d: dict[str, 
     if d["relay_loop"]:
         return Outcome(
             Status.PASS,
-            f"Relay works over {url.transport.upper()} {url.port}: media looped through two allocations "
+            f"Relay works over {url.transport.upper()} {url.port}{through}: media looped through two allocations "
             f"({d['loop_echoed']}/{d['loop_sent']} back).",
             d,
         )
@@ -297,21 +336,84 @@ async def probe_with_credentials(target: TurnTarget, address: str, d: dict[str, 
     )
 
 
+async def proxies_for(url: IceServerUrl, ctx: RunContext) -> list[ProxyUrl]:
+    """HTTP proxies a browser would send TURN over TCP/TLS through: the system route for https://host:port
+    (Chromium asks its proxy resolver for that URL) and the proxy IT gave (`--proxy`); none for UDP."""
+    if url.transport == "udp":
+        return []
+    found: list[ProxyUrl] = []
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    route = await proxy_mod.route_for(f"https://{host}:{url.port}/", ctx)
+    if route.proxy is not None:
+        found.append(route.proxy)
+    extra = proxy_mod.explicit_proxy(ctx.profile, ctx.options)
+    if extra is not None and extra not in found:
+        found.append(extra)
+    return [p for p in found if p.scheme == "http"]
+
+
+async def _bounded(attempt: Any, address: str, url: IceServerUrl, proxy: ProxyUrl | None) -> Reach:
+    """One path attempt under an overall budget (its own phase timeouts are shorter and more precise)."""
+    try:
+        async with asyncio.timeout(PATH_BUDGET_S):
+            r: Reach = await attempt
+    except TimeoutError:
+        where = f"{url.host}:{url.port}"
+        d = {"address": address, "port": url.port, "transport": url.transport, "error_kind": net.TIMEOUT,
+             "error": "no answer (timed out)"}  # fmt: skip
+        if proxy is not None:
+            d["proxy"] = str(proxy)
+        through = f" through the proxy {proxy}" if proxy is not None else ""
+        return Reach(False, f"No answer from {where}{through} within {PATH_BUDGET_S:g} s.", d, proxy)
+    r.proxy = proxy
+    return r
+
+
+def _path_evidence(r: Reach) -> dict[str, Any]:
+    """A path's result for `details.direct` / `details.via_proxy`."""
+    return {"ok": r.ok, "summary": r.summary, **r.details}
+
+
 async def probe_turn(target: TurnTarget, ctx: RunContext) -> Outcome:
-    """Resolve, prove the path with an unauthenticated Allocate, then (with credentials) the relay loop."""
+    """Resolve, prove the path with an unauthenticated Allocate directly and, where a proxy applies (TCP/TLS), through
+    its CONNECT tunnel; pass when either works; then (with credentials) the relay loop over the working path."""
     url = target.url
     res = await ctx.resolver.resolve(url.host)
     d: dict[str, Any] = {"url": str(url), "resolved": list(res.addresses), "origin": target.origin}
+    proxies = await proxies_for(url, ctx)
     if not res.addresses:
         d["dns_error"] = res.error
-        return Outcome(Status.SKIP, f"Not tried: {url.host} could not be looked up.", d)
-    r = await reach(res.addresses[0], url)
-    d.update(r.details)
-    if not r.ok:
-        return Outcome(Status.FAIL, r.summary, d, (BLOCKED_CODE[url.transport],))
+        if not proxies:
+            return Outcome(Status.SKIP, f"Not tried: {url.host} could not be looked up.", d)
+    address = res.addresses[0] if res.addresses else ""
+    attempts = [_bounded(reach(address, url), address, url, None)] if address else []
+    attempts += [_bounded(reach(address or url.host, url, p), address or url.host, url, p) for p in proxies]
+    results = list(await asyncio.gather(*attempts))
+    direct = results[0] if address else None
+    via = results[1:] if address else results
+    if direct is not None and proxies:
+        d["direct"] = _path_evidence(direct)
+    if via:
+        d["via_proxy"] = [_path_evidence(r) for r in via]
+    winner = direct if direct is not None and direct.ok else next((r for r in via if r.ok), None)
+    if winner is None:
+        first = direct if direct is not None else via[0]
+        d.update(first.details)
+        summary = first.summary
+        if direct is not None and via:
+            summary += " " + " ".join(f"Through the proxy: {r.summary}" for r in via)
+        elif direct is None:
+            summary = f"{url.host} could not be looked up here, and through the proxy: {first.summary}"
+        d["path"] = "none"
+        return Outcome(Status.FAIL, summary, d, (BLOCKED_CODE[url.transport],))
+    d.update(winner.details)
+    d["path"] = "proxy" if winner.proxy is not None else "direct"
+    if winner.proxy is not None:
+        d["address"] = address or url.host
+        d["via"] = str(winner.proxy)
     if target.has_credentials:
-        return await probe_with_credentials(target, res.addresses[0], d)
-    return Outcome(Status.PASS, r.summary, d)
+        return await probe_with_credentials(target, address or url.host, d, winner.proxy)
+    return Outcome(Status.PASS, winner.summary, d)
 
 
 def _fmt(addr: tuple[str, int] | None) -> str:
