@@ -154,8 +154,9 @@ def _proxy_failed(err: net.PhaseError, proxy: ProxyUrl, where: str, d: dict[str,
     if err.kind == net.PROXY_AUTH:
         return Reach(False, f"The proxy {proxy} asks for a login (HTTP 407) before opening a tunnel to {where}.", d,
                      proxy)  # fmt: skip
-    if err.kind == net.PROXY_REFUSED:
-        return Reach(False, f"The proxy {proxy} refused a tunnel to {where}: {why}.", d, proxy)
+    if isinstance(err.cause, net.ProxyRefusal):
+        answer = f"HTTP {err.cause.status} {err.cause.reason}".strip()
+        return Reach(False, f"The proxy {proxy} refused a tunnel to {where} ({answer}).", d, proxy)
     return Reach(False, f"The proxy {proxy} did not open a tunnel to {where}: {why}.", d, proxy)
 
 
@@ -401,7 +402,7 @@ async def probe_turn(target: TurnTarget, ctx: RunContext) -> Outcome:
         d.update(first.details)
         summary = first.summary
         if direct is not None and via:
-            summary += " " + " ".join(f"Through the proxy: {r.summary}" for r in via)
+            summary += " " + " ".join(r.summary for r in via)
         elif direct is None:
             summary = f"{url.host} could not be looked up here, and through the proxy: {first.summary}"
         d["path"] = "none"

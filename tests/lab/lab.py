@@ -808,6 +808,10 @@ class Lab:
             "auth_param basic realm CallReady lab proxy",
             "acl authport myportname authport",
             "acl authed proxy_auth REQUIRED",
+            # as squid's shipped squid.conf and typical corporate proxies: CONNECT only to port 443 (any host)
+            "acl SSL_ports port 443",
+            "acl CONNECT method CONNECT",
+            "http_access deny CONNECT !SSL_ports",
             "http_access allow authport authed",
             "http_access deny authport",
             "http_access allow all",

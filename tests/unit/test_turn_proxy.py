@@ -104,6 +104,7 @@ def test_407_is_recorded_and_a_login_in_the_proxy_url_opens_the_tunnel(lab):
 def test_proxy_that_cannot_reach_the_relay_is_not_a_pass(lab):
     r = reach(f"turns:relay.test:{cs.free_port()}", proxy_url(lab))
     assert not r.ok and r.details["failed_phase"] == "proxy" and r.details["proxy_status"] in (502, 503)
+    assert "refused a tunnel to relay.test:" in r.summary and f"(HTTP {r.details['proxy_status']} " in r.summary
 
 
 def run(lab, name: str, relays: list[str], **kw):
