@@ -126,3 +126,26 @@ def test_bundle_is_written_headless(lab, tmp_path: Path) -> None:
         names = [Path(n).name for n in zf.namelist()]
         report = json.loads(zf.read(next(n for n in zf.namelist() if n.endswith("report.json"))))
     assert report["verdict"] == "blocked" and "log.txt" in names, names
+
+
+def test_pdf_report_keeps_non_ascii_text(lab, tmp_path: Path) -> None:
+    """report.pdf is laid out by the bundled Qt (QTextDocument, QPdfWriter) with the slimmed ICU data (build.spec)."""
+    if "--bundle" not in run("check", "--help").stdout:
+        pytest.skip("this build has no `check --bundle` (report bundle not registered)")
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) missing")
+    profile = tmp_path / "intl.toml"
+    text = lab["profile"].read_text(encoding="utf-8").replace('name = "Loopback"', 'name = "Zürich – 東京"')
+    profile.write_text(text, encoding="utf-8")
+    result = run(*check_args(lab, "--profile", str(profile), "-q", "--bundle", str(tmp_path)),
+                 env={"SSL_CERT_FILE": str(lab["ca"].ca_pem), "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    (bundle,) = tmp_path.glob("*.zip")
+    with zipfile.ZipFile(bundle) as zf:
+        pdf = tmp_path / "report.pdf"
+        pdf.write_bytes(zf.read(next(n for n in zf.namelist() if n.endswith("report.pdf"))))
+    words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=30).stdout
+    assert "Zürich –" in words, words[:500]
+    cjk_font = subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True).stdout.strip()
+    if cjk_font:  # the glyphs come from the system's fonts, so 東京 can only show where a CJK font is installed
+        assert "Zürich – 東京" in words
