@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -32,14 +33,24 @@ from app.logs import MemoryLog, redactor, setup_logging
 log = logging.getLogger("callready.gui")
 
 
-def _load_choices() -> tuple[list[ProfileChoice], dict[str, Profile]]:
+def _load_choices(wanted: str | None = None) -> tuple[list[ProfileChoice], dict[str, Profile], str | None]:
+    """The platforms to offer: the shipped profiles plus a profile file IT named (which wins over a same id)."""
     profiles: dict[str, Profile] = {}
     for pid in shipped_profiles():
         try:
             profiles[pid] = load_profile(pid)
         except ProfileError:
             log.exception("shipped profile %s does not load", pid)
-    return [choice_of(p) for p in profiles.values()], profiles
+    if wanted and wanted not in profiles:
+        try:
+            own = load_profile(wanted)
+        except ProfileError:
+            log.exception("preset profile %s does not load", wanted)
+            wanted = None
+        else:
+            profiles[own.id] = own
+            wanted = own.id
+    return [choice_of(p) for p in profiles.values()], profiles, wanted
 
 
 class MainWindow(QMainWindow):
@@ -65,7 +76,9 @@ class MainWindow(QMainWindow):
         self.memory = memory_log or setup_logging()
         self.open_url = QDesktopServices.openUrl if open_url is None else open_url
         self.reporter = ErrorReporter(lambda: self, lambda: self.support_email)
-        choices, self._profiles = _load_choices()
+        choices, self._profiles, wanted = _load_choices(self.preset.profile_id)
+        if wanted and wanted != self.preset.profile_id:
+            self.preset = dataclasses.replace(self.preset, profile_id=wanted)
 
         self.welcome = WelcomePage(choices, self.preset)
         self.checking = CheckingPage()
@@ -138,7 +151,8 @@ class MainWindow(QMainWindow):
             return
         values = self.welcome.values()
         try:
-            profile = load_profile(values.profile_id, values.region)
+            chosen = self._profiles.get(values.profile_id)
+            profile = load_profile(chosen.path if chosen else values.profile_id, values.region)
             options = options_from_values(values, self._base_options)
         except (ProfileError, SettingsError) as exc:
             self.welcome.show_error(str(exc))

@@ -255,3 +255,18 @@ def test_every_control_has_an_accessible_name(make: Any, qtbot: Any) -> None:
     assert missing == []
     for row in win.checking.widgets.values():
         assert ":" in row.accessibleName() and row.state_label.text() in row.accessibleName()
+
+
+def test_a_preset_profile_file_is_offered_preselected_and_used(make: Any, qtbot: Any, tmp_path: Path) -> None:
+    from app.gui.preset import WizardPreset
+
+    own = tmp_path / "acme.toml"
+    text = (Path(__file__).resolve().parents[2] / "app" / "profiles" / "whereby.toml").read_text()
+    own.write_text(text.replace('id = "whereby"', 'id = "acme"').replace('window_title = "Whereby network check"',
+                                                                          'window_title = "Acme network check"'))
+    win = make("ready", preset=WizardPreset(profile_id=str(own), source="your IT team"))
+    assert win.welcome.platform.currentData() == "acme"
+    assert win.windowTitle() == "Acme network check"
+    press(qtbot, win.welcome.start)
+    wait_result(qtbot, win)
+    assert win.profile is not None and win.profile.id == "acme" and win.profile.path == str(own)
