@@ -18,7 +18,7 @@ from app.engine.runner import Check, RunContext
 from app.engine.urls import IceServerUrl, ProxyUrl
 from app.probes import ice, net
 from app.probes import proxy as proxy_mod
-from app.probes.trust import os_trust_context
+from app.probes.trust import certificate_facts, os_trust_context
 
 CONNECT_TIMEOUT_S = 3.5
 ALLOCATE_TIMEOUT_S = 4.0
@@ -121,10 +121,20 @@ async def reach(address: str, url: IceServerUrl, proxy: ProxyUrl | None = None) 
             return _failed(err.cause, err.phase, where, port_text, d, through=through)
         d.update({k: v for k, v in conn.facts.items() if k != "via_proxy"})  # the proxy is `d["proxy"]`
         d["timings_ms"] = dict(conn.timings_ms)
+        ssl_obj = conn.writer.get_extra_info("ssl_object")
+        if ssl_obj is not None:
+            d["certificate_issuer"] = certificate_facts(ssl_obj.getpeercert(binary_form=True)).get("issuer", "")
         try:
             reply = await ice.stream_transact(conn, ice.allocate_request(), ALLOCATE_TIMEOUT_S)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ice.WrongProtocol) as exc:
-            return _failed(exc, "allocate", where, port_text, d, after_tls=tls is not None, through=through)
+            r = _failed(exc, "allocate", where, port_text, d, after_tls=tls is not None, through=through)
+            if proxy is not None:
+                seen = f" (the certificate seen was issued by {d['certificate_issuer']!r})" if tls else ""
+                r.summary = (
+                    f"The proxy {proxy} opened a tunnel to {where}, but no TURN answer came back through it{seen}: "
+                    f"{d['error']}; a proxy that inspects or filters tunnels does not pass TURN."
+                )
+            return r
         finally:
             ice.close_now(conn.writer.transport)
     d["rtt_ms"] = int((time.perf_counter() - start) * 1000)

@@ -41,9 +41,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     https = HttpsServer(ca).start()
     open_squid = Squid(SQUID_HOSTS)
     auth_squid = Squid(SQUID_HOSTS, "alice", SECRET)
+    not_turn = cs.ResetAfterTls(ca, answer=b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
     yield {"ca": ca, "coturn": coturn, "dns": dns, "https": https, "squid": open_squid, "auth": auth_squid,
-           "folder": folder}  # fmt: skip
-    for s in (auth_squid, open_squid, https, dns, coturn):
+           "not_turn": not_turn, "folder": folder}  # fmt: skip
+    for s in (not_turn, auth_squid, open_squid, https, dns, coturn):
         s.stop()
 
 
@@ -105,6 +106,14 @@ def test_proxy_that_cannot_reach_the_relay_is_not_a_pass(lab):
     r = reach(f"turns:relay.test:{cs.free_port()}", proxy_url(lab))
     assert not r.ok and r.details["failed_phase"] == "proxy" and r.details["proxy_status"] in (502, 503)
     assert "refused a tunnel to relay.test:" in r.summary and f"(HTTP {r.details['proxy_status']} " in r.summary
+
+
+def test_tunnel_that_opens_but_carries_no_turn_says_so_and_names_the_certificate_issuer(lab):
+    r = reach(f"turns:relay.test:{lab['not_turn'].port}", proxy_url(lab))
+    assert not r.ok and r.details["failed_phase"] == "allocate" and r.details["error_kind"] == "protocol"
+    assert r.details["certificate_issuer"] == "CallReady Test Root CA"
+    assert r.summary.startswith(f"The proxy {proxy_url(lab)} opened a tunnel to relay.test:"), r.summary
+    assert "'CallReady Test Root CA'" in r.summary
 
 
 def run(lab, name: str, relays: list[str], **kw):
