@@ -43,6 +43,13 @@ _SPECS = [
     FindingSpec("dns_slow", W, "Name lookups are very slow",
         "Your network is slow to find {platform}'s servers; joining a call may take longer.",
         "The DNS resolver took more than 1 s to answer for {targets}. Check the resolver's upstream and latency."),
+    FindingSpec("dns_resolved_by_proxy", INFO, "The web proxy finds the video service's servers",
+        "",
+        "The local DNS resolver cannot resolve {targets}; connections work because the proxy resolves the names. "
+        "Devices or apps that bypass the proxy will fail."),
+    FindingSpec("dns_media_host_unresolved", INFO, "A video server's name cannot be looked up",
+        "",
+        "The DNS resolver cannot resolve {targets}; video uses another route. Allow resolution of {domains}."),
     FindingSpec("dns_unexpected_address", INFO, "A server name points outside the platform's published addresses",
         "Some of {platform}'s servers resolve to unexpected addresses on your network.",
         "{targets} resolve outside the platform's published ranges; check DNS rewriting or split-horizon DNS."),

@@ -11,10 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.engine.findings import CATALOGUE
 from app.engine.model import Category, CheckResult, Finding, Severity, Status, Verdict
 from app.engine.profile import Profile
+from app.engine.urls import UrlError, parse_ice_url
 
 MEDIA_DIRECT = (Category.STUN,)
 MEDIA_RELAY = (Category.TURN_UDP, Category.TURN_TCP, Category.TURN_TLS)
@@ -53,6 +55,7 @@ def assess(checks: Iterable[CheckResult], profile: Profile, ended_by: str = "com
             raised[code].append(r)
     for code, sources in derived_findings(results).items():
         raised.setdefault(code, []).extend(sources)
+    _moot_dns_failures(raised, results)
     for broad, narrower in _SUPERSEDED_BY.items():
         if broad in raised:
             for code in narrower:
@@ -100,6 +103,50 @@ def derived_findings(results: list[CheckResult]) -> dict[str, list[CheckResult]]
     if unfinished:
         out["check_unfinished"] = unfinished
     return out
+
+
+_DNS_FAILURES = ("dns_nxdomain", "dns_failure", "dns_sinkhole")
+
+
+def host_of(check: CheckResult) -> str:
+    """The host a check contacted: a URL's host, a STUN/TURN URI's host, or the target itself (DNS)."""
+    target = check.target.split(" via ", 1)[0]
+    if target.startswith(("stun:", "stuns:", "turn:", "turns:")):
+        try:
+            return parse_ice_url(target).host
+        except UrlError:
+            return target
+    return (urlsplit(target).hostname or target).lower() if "://" in target else target.lower()
+
+
+def _moot_dns_failures(raised: dict[str, list[CheckResult]], results: list[CheckResult]) -> None:
+    """Demote DNS failures that do not stop calls to information.
+
+    A host reached through a proxy: with CONNECT the proxy resolves the name (RFC 9110 §9.3.6), as browsers
+    behind such proxies rely on. A media-only host (STUN/TURN) while another media path works: the media rules
+    already say what that costs.
+    """
+    ok = [r for r in results if r.status in (Status.PASS, Status.WARN)]
+    via_proxy = {host_of(r) for r in ok if r.details.get("proxy") or r.details.get("path") == "proxy"}
+    web_hosts = {host_of(r) for r in results if r.category in (Category.HTTPS, Category.WSS)}
+    media_works = any(r.category in MEDIA_CATEGORIES for r in ok)
+
+    def demoted_to(r: CheckResult) -> str | None:
+        if r.category is not Category.DNS:
+            return None
+        host = host_of(r)
+        if host in via_proxy:
+            return "dns_resolved_by_proxy"
+        return "dns_media_host_unresolved" if host not in web_hosts and media_works else None
+
+    for code in _DNS_FAILURES:
+        for r in list(raised.get(code, [])):
+            new = demoted_to(r)
+            if new:
+                raised[code].remove(r)
+                raised.setdefault(new, []).append(r)
+        if code in raised and not raised[code]:
+            del raised[code]
 
 
 def _verdict(results: list[CheckResult], findings: list[Finding], ended_by: str) -> tuple[Verdict, str]:
