@@ -17,6 +17,19 @@ def qapp_cls():  # type: ignore[no-untyped-def]
     return QApplication
 
 
+_LOOP: asyncio.AbstractEventLoop | None = None
+
+
+@pytest.fixture(autouse=True)
+def _loop_runs_only_inside_gui_tests():  # type: ignore[no-untyped-def]
+    """qasync marks its loop as running for good; outside GUI tests that breaks every later asyncio.run()."""
+    if _LOOP is not None:
+        asyncio.events._set_running_loop(_LOOP)
+        asyncio.set_event_loop(_LOOP)
+    yield
+    asyncio.events._set_running_loop(None)
+
+
 @pytest.fixture(scope="session")
 def qloop(qapp):  # type: ignore[no-untyped-def]
     """The qasync loop shared by every GUI test, running inside Qt's own event processing."""
@@ -24,9 +37,11 @@ def qloop(qapp):  # type: ignore[no-untyped-def]
 
     from app.gui.main import create_app
 
+    global _LOOP
     create_app()
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
+    _LOOP = loop
     yield loop
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for t in pending:

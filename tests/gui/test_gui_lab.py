@@ -53,7 +53,10 @@ def test_wizard_in_the_open_lab_says_ready(lab, tmp_path: Path) -> None:  # type
     assert {"reach", "live", "direct", "relay", "relay_tls"} <= set(shown["rows"])
     core = {k: v for k, v in shown["rows"].items() if k in ("reach", "live", "direct", "relay", "relay_tls", "quality")}
     assert set(core.values()) == {"Passed"}, shown["rows"]
-    assert not {"Failed", "Warning"} & set(shown["rows"].values()), shown["rows"]
+    # "This computer" (the recommended browser) may warn without changing the verdict: the lab has Chromium only
+    others = {k: v for k, v in shown["rows"].items() if k != "system"}
+    assert not {"Failed", "Warning"} & set(others.values()), shown["rows"]
+    assert shown["rows"].get("system", "Passed") in ("Passed", "Warning")
     assert {"dns", "https", "wss", "stun", "turn_udp", "turn_tcp", "turn_tls", "media"} <= set(shown["categories"])
     bundle = Path(shown["bundle"])
     assert bundle.parent == out and "report.json" in zipfile.ZipFile(bundle).namelist()
