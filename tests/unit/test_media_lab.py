@@ -14,8 +14,6 @@ pytestmark = pytest.mark.lab
 def lab(request: pytest.FixtureRequest):
     from tests.lab.lab import Lab, lab_lock, lab_unavailable_reason
 
-    if "lab" not in (request.config.getoption("-m") or ""):
-        pytest.skip("lab tests run only with `-m lab` (under flock /tmp/cr-lab.lock)")
 
     reason = lab_unavailable_reason()
     if reason:

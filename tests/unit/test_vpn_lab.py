@@ -85,8 +85,6 @@ def test_vxlan_tunnel_between_private_namespaces_carries_traffic_and_splits() ->
 def lab(request: pytest.FixtureRequest):
     from tests.lab.lab import Lab, lab_lock, lab_unavailable_reason
 
-    if "lab" not in (request.config.getoption("-m") or ""):
-        pytest.skip("lab tests run only with `-m lab` (under flock /tmp/cr-lab.lock)")
     reason = lab_unavailable_reason()
     if reason:
         pytest.skip(reason)
