@@ -9,6 +9,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from tests.lab.fixture import lab  # noqa: F401  (the network lab, for test_gui_lab.py)
+
 
 @pytest.fixture(scope="session")
 def qapp_cls():  # type: ignore[no-untyped-def]

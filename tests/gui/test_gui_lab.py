@@ -14,23 +14,6 @@ pytestmark = [pytest.mark.lab, pytest.mark.gui, pytest.mark.timeout(600)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def lab():  # type: ignore[no-untyped-def]
-    """A running lab like tests/lab/fixture.py's, once docs/lab.md says the lab is ready."""
-    if not (ROOT / "docs" / "lab.md").exists():
-        pytest.skip("the network lab is not documented yet (docs/lab.md)")
-    from tests.lab.fixture import skip_unless_lab_possible
-    from tests.lab.lab import Lab
-
-    skip_unless_lab_possible()
-    the_lab = Lab()
-    the_lab.up("open")
-    try:
-        yield the_lab
-    finally:
-        the_lab.down()
-
-
 def test_wizard_in_the_open_lab_says_ready(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     lab.apply("open")
     out = tmp_path / "share"

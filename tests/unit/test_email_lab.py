@@ -24,21 +24,6 @@ def test_healthy_sender_has_dmarc_and_rfc5782_test_points() -> None:
     assert lines[1] == "address=/2.0.0.127.zen.spamhaus.org/127.0.0.2"
 
 
-@pytest.fixture(scope="module")
-def lab(request: pytest.FixtureRequest):
-    from tests.lab.lab import Lab, lab_lock, lab_unavailable_reason
-
-    reason = lab_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    with lab_lock():
-        lab = Lab().up("open")
-        try:
-            yield lab
-        finally:
-            lab.down()
-
-
 def _email(lab, scenario: str, tmp_path: Path) -> dict[str, dict]:
     lab.apply(scenario)
     out = tmp_path / f"{scenario}.json"

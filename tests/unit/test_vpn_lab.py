@@ -81,21 +81,6 @@ def test_vxlan_tunnel_between_private_namespaces_carries_traffic_and_splits() ->
 # ---- in the shared lab (only with -m lab)
 
 
-@pytest.fixture(scope="module")
-def lab(request: pytest.FixtureRequest):
-    from tests.lab.lab import Lab, lab_lock, lab_unavailable_reason
-
-    reason = lab_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    with lab_lock():
-        lab = Lab().up("open")
-        try:
-            yield lab
-        finally:
-            lab.down()
-
-
 def _vpn_check(lab, scenario: str, tmp_path: Path) -> dict:
     lab.apply(scenario)
     out = tmp_path / f"{scenario}.json"
