@@ -6,15 +6,16 @@ import asyncio
 import json
 import ssl
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import h11
 
 from app import __version__
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
-from app.engine.profile import Profile, WebTarget
+from app.engine.profile import Profile, WebTarget, WssTarget
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
 from app.probes import net
@@ -251,25 +252,37 @@ async def _unverified_certificate(host: str, port: int, via: Via, ctx: RunContex
         return {}
 
 
-def plan(profile: Profile, options: RunOptions) -> list[Check]:
-    """One HTTPS check per web target as the browser would go; one more per target through an explicit proxy."""
-    explicit = proxy_mod.explicit_proxy(profile, options)
+_T = TypeVar("_T", WebTarget, WssTarget)
 
-    def make(target: WebTarget, through: ProxyUrl | None) -> Check:
+
+def per_route_checks(
+    category: Category,
+    targets: Sequence[_T],
+    explicit: ProxyUrl | None,
+    title: Callable[[_T], str],
+    probe: Callable[[_T, RunContext, ProxyUrl | None], Awaitable[Outcome]],
+) -> list[Check]:
+    """One check per target as the browser would go; one more per target through an explicit proxy (--proxy)."""
+
+    def make(target: _T, through: ProxyUrl | None) -> Check:
         async def run(ctx: RunContext) -> Outcome:
-            return await probe_web(target, ctx, through)
+            return await probe(target, ctx, through)
 
         suffix, title_via = ("+proxy", " through the given proxy") if through else ("", "")
         return Check(
-            f"https:{target.url.host}{target.url.path}{suffix}",
-            Category.HTTPS,
+            f"{category.value}:{target.url.host}{target.url.path}{suffix}",
+            category,
             f"{target.url} via {through}" if through else str(target.url),
-            f"Reach {target.url.host} securely{title_via}",
+            f"{title(target)}{title_via}",
             run,
             timeout_s=20.0,
         )
 
-    checks = [make(t, None) for t in profile.web]
-    if explicit is not None:
-        checks += [make(t, explicit) for t in profile.web]
-    return checks
+    routes: list[ProxyUrl | None] = [None] if explicit is None else [None, explicit]
+    return [make(t, through) for through in routes for t in targets]
+
+
+def plan(profile: Profile, options: RunOptions) -> list[Check]:
+    """One HTTPS check per web target as the browser would go; one more per target through an explicit proxy."""
+    explicit = proxy_mod.explicit_proxy(profile, options)
+    return per_route_checks(Category.HTTPS, profile.web, explicit, lambda t: f"Reach {t.url.host} securely", probe_web)

@@ -24,7 +24,16 @@ from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
 from app.probes import net
 from app.probes import proxy as proxy_mod
-from app.probes.https import USER_AGENT, DnsFailed, Via, choose_via, judge_failure, open_secure, publicly_trusted
+from app.probes.https import (
+    USER_AGENT,
+    DnsFailed,
+    Via,
+    choose_via,
+    judge_failure,
+    open_secure,
+    per_route_checks,
+    publicly_trusted,
+)
 
 UPGRADE_TIMEOUT_S = 4.0
 HOLD_S = 3.0
@@ -265,22 +274,5 @@ async def probe_wss(
 def plan(profile: Profile, options: RunOptions) -> list[Check]:
     """One WSS check per signalling URL as the browser would go; one more per URL through an explicit proxy."""
     explicit = proxy_mod.explicit_proxy(profile, options)
-
-    def make(target: WssTarget, through: ProxyUrl | None) -> Check:
-        async def run(ctx: RunContext) -> Outcome:
-            return await probe_wss(target, ctx, through)
-
-        suffix, title_via = ("+proxy", " through the given proxy") if through else ("", "")
-        return Check(
-            f"wss:{target.url.host}{target.url.path}{suffix}",
-            Category.WSS,
-            f"{target.url} via {through}" if through else str(target.url),
-            f"Open the live call connection to {target.url.host}{title_via}",
-            run,
-            timeout_s=20.0,
-        )
-
-    checks = [make(t, None) for t in profile.wss]
-    if explicit is not None:
-        checks += [make(t, explicit) for t in profile.wss]
-    return checks
+    title = lambda t: f"Open the live call connection to {t.url.host}"  # noqa: E731
+    return per_route_checks(Category.WSS, profile.wss, explicit, title, probe_wss)
