@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from app.engine.profile import Profile
+from app.probes.captive import CAPTIVE_PROBES
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,12 @@ def destinations(profile: Profile) -> tuple[Destination, ...]:
     for turn in profile.turn:
         wire = {"udp": "UDP", "tcp": "TCP", "tls": "TLS over TCP"}[turn.url.transport]
         found.append(Destination("TURN", turn.url.host, f"{wire} {turn.url.port}", turn.purpose))
+    for ip_list in profile.ip_lists[:1]:  # the VPN check's route test reads the first list, when reachable
+        host = urlsplit(ip_list.url).hostname or ip_list.url
+        found.append(Destination("HTTPS", host, "TCP 443", f"the published address list ({ip_list.url})"))
+    for probe in CAPTIVE_PROBES:
+        url = urlsplit(probe.url)
+        found.append(Destination("HTTP", url.hostname or probe.url, "TCP 80", f"captive-portal test ({probe.url})"))
     if profile.email:
         e = profile.email
         found.append(Destination("DNS", e.domain, "system resolver", "sender's SPF and DMARC records (TXT)"))

@@ -34,6 +34,11 @@ def test_every_probe_target_is_listed_for_it() -> None:
         wire = {"udp": "UDP", "tcp": "TCP", "tls": "TLS over TCP"}
         ports = {d.transport for d in destinations(profile) if d.what == "TURN"}
         assert ports == {f"{wire[t.url.transport]} {t.url.port}" for t in profile.turn}
+        # traffic that is not in the profile's probe targets: captive-portal tests and the published IP list
+        from app.probes.captive import CAPTIVE_PROBES
+
+        assert {("HTTP", p.url.split("/")[2]) for p in CAPTIVE_PROBES} <= listed
+        assert all(("HTTPS", lst.url.split("/")[2]) in listed for lst in profile.ip_lists[:1])
 
 
 def test_it_guide_tables_are_current() -> None:
