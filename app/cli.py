@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="debug log on stderr")
     check.add_argument("--log", metavar="FILE", help="write the debug log to FILE")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
-    check.add_argument("--bundle", metavar="PATH", help="write the report bundle (zip) to PATH, or into PATH if it is a folder")
+    check.add_argument("--bundle", type=_bundle_destination, metavar="PATH", help="write the report bundle (zip) to PATH, or into PATH if it is a folder")
     check.add_argument("--anonymize", action="store_true", help="leave your user name, computer name and local addresses out of the bundle")
     check.add_argument("--config", metavar="TOML", help="IT preset file (default: callready.toml beside the program)")
     check.set_defaults(handler=cmd_check)
@@ -72,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     for register in EXTRA_COMMANDS:
         register(sub)
     return parser
+
+
+def _bundle_destination(text: str) -> str:
+    """`--bundle` must name an existing folder, or a file in one: checked before the run, not after it."""
+    target = Path(text)
+    if not target.is_dir() and not target.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{target.parent}: no such folder")
+    return text
 
 
 # Other modules add subcommands here (e.g. report's `summarize`): callables taking the subparsers object.

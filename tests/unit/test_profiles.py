@@ -148,6 +148,9 @@ def test_kudo_regions_narrow_the_hosts() -> None:
 
 
 GOOD = (ROOT / "app" / "profiles" / "whereby.toml").read_text()
+# Should a refusal ever regress into a real run, these keep it off the host network: names go to a dead
+# loopback resolver (the discard port), so nothing beyond 127.0.0.1 is ever contacted.
+SAFE = ("--dns-server", "127.0.0.1:9")
 
 
 @pytest.mark.parametrize(
@@ -193,8 +196,18 @@ def test_parse_profile_rejects_wrong_types() -> None:
 def test_cli_bad_input_exits_3_with_one_line(tmp_path: Path, argv: list[str], expected: str) -> None:
     argv = [a.replace("{bad}", str(tmp_path / "broken.toml")) for a in argv]
     (tmp_path / "broken.toml").write_text("schema_version = [unclosed\n")
+    if argv[0] == "check":
+        argv = [*argv, *SAFE]
     out = subprocess.run([sys.executable, "-m", "app", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 3
     assert expected in out.stderr and "Traceback" not in out.stderr
     reason = [ln for ln in out.stderr.splitlines() if ln.startswith("callready")]
     assert len(reason) == 1
+
+
+def test_bundle_into_a_missing_folder_is_refused_before_the_run(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "check", *SAFE, "--bundle", str(tmp_path / "nowhere" / "x.zip")],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert out.returncode == 3 and "--bundle" in out.stderr and "no such folder" in out.stderr
