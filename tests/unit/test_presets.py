@@ -179,7 +179,8 @@ def test_support_address_replaces_the_platforms(tmp_path: Path) -> None:
 
 def test_cli_bad_preset_exits_3_with_one_plain_line(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, 'profile = "kudo"\nregion = "mars"\n')
-    assert cli.main(["check", "--config", str(path)]) == cli.EXIT_USAGE
+    # a dead loopback resolver: should the refusal regress into a run, it cannot reach real names
+    assert cli.main(["check", "--config", str(path), "--dns-server", "127.0.0.1:9"]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert err.startswith(f"callready: {path}: region: unknown region 'mars'") and "Traceback" not in err
 
