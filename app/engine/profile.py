@@ -11,7 +11,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.engine.urls import IceServerUrl, UrlError, WebUrl, parse_ice_url, parse_proxy_url, parse_web_url
+from app.engine.urls import (
+    IceServerUrl,
+    UrlError,
+    WebUrl,
+    is_ip_address,
+    parse_ice_url,
+    parse_proxy_url,
+    parse_web_url,
+)
 
 PROFILE_SCHEMA_VERSION = 1
 DEFAULT_PROFILE = "flo-recruit"
@@ -234,7 +242,7 @@ class Profile:
         """Every host name the probes contact, sorted."""
         hosts = {t.url.host for t in self.web} | {t.url.host for t in self.wss}
         hosts |= {s.url.host for s in self.stun} | {s.url.host for s in self.turn}
-        return tuple(sorted(h for h in hosts if not _is_ip(h)))
+        return tuple(sorted(h for h in hosts if not is_ip_address(h)))
 
     def port_summary(self) -> str:
         """The published ports as one line for IT (e.g. `TCP 443, UDP 3478`)."""
@@ -557,10 +565,3 @@ def _media(v: _Validator, entry: Any, where: str) -> MediaThresholds:
         raise v.fail(where, "good thresholds must not exceed bad thresholds")
     return m
 
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True

@@ -27,7 +27,7 @@ from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
-from app.engine.urls import ProxyUrl, UrlError, parse_proxy_url
+from app.engine.urls import ProxyUrl, UrlError, is_ip_address, parse_proxy_url
 from app.probes.proxy_os import CONFIGURED, NONE, UNKNOWN, SystemProxy, proxy_from_text, read_system
 
 PAC_FETCH_TIMEOUT_S = 3.0
@@ -85,13 +85,6 @@ def bypassed(host: str, patterns: Sequence[str]) -> bool:
             return True
     return False
 
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_loopback(host: str) -> bool:
@@ -249,7 +242,7 @@ def evaluate_pac(script: str, url: str, host: str, resolve: Callable[[str], str 
     interp = dukpy.JSInterpreter()
     interp.export_function("dnsDomainIs", dns_domain_is)
     interp.export_function("localHostOrDomainIs", local_host_or_domain_is)
-    interp.export_function("dnsResolve", lambda h: h if _is_ip(h) else resolve(h))
+    interp.export_function("dnsResolve", lambda h: h if is_ip_address(h) else resolve(h))
     interp.export_function("isInNet", is_in_net)
     interp.export_function("myIpAddress", my_ip_address)
     interp.export_function("shExpMatch", sh_exp_match)

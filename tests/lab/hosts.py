@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.engine.urls import is_ip_address
+
 
 @dataclass
 class PlatformHosts:
@@ -46,15 +48,6 @@ def platform_hosts() -> PlatformHosts:
                 found.mail_domains.add(prof.email.domain)
                 found.mail.append(prof.email)
     found.other -= found.web | found.ice
-    found.web, found.ice = {h for h in found.web if not _is_ip(h)}, {h for h in found.ice if not _is_ip(h)}
+    found.web, found.ice = {h for h in found.web if not is_ip_address(h)}, {h for h in found.ice if not is_ip_address(h)}
     return found
 
-
-def _is_ip(text: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
