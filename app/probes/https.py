@@ -173,6 +173,21 @@ def judge_failure(
     return Status.FAIL, f"Cannot connect to {host}:{port}: {why}.", ("https_blocked",), {}
 
 
+async def open_or_outcome(
+    host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any], blocked_code: str
+) -> net.Connection | Outcome:
+    """Open TLS as chosen by `via`; a failure comes back as the check's Outcome (`blocked_code` for a blocked path)."""
+    try:
+        return await open_secure(host, port, via, ctx, details)
+    except DnsFailed:
+        return Outcome(Status.SKIP, f"Not tried: {host} could not be looked up.", details)
+    except net.PhaseError as err:
+        details.update(err.evidence())
+        status, summary, codes, extra = judge_failure(err, host, port, via, ctx.profile)
+        details.update(extra)
+        return Outcome(status, summary, details, tuple(blocked_code if c == "https_blocked" else c for c in codes))
+
+
 async def probe_web(target: WebTarget, ctx: RunContext, explicit: ProxyUrl | None = None) -> Outcome:
     """Connect (directly or through the proxy that applies), verify TLS against the OS store, fetch the path;
     record the certificate and whether it chains to a public root."""
@@ -180,15 +195,9 @@ async def probe_web(target: WebTarget, ctx: RunContext, explicit: ProxyUrl | Non
     via = await choose_via(str(target.url), ctx, explicit)
     details: dict[str, Any] = {"url": str(target.url), **via.evidence()}
     start = time.perf_counter()
-    try:
-        conn = await open_secure(host, port, via, ctx, details)
-    except DnsFailed:
-        return Outcome(Status.SKIP, f"Not tried: {host} could not be looked up.", details)
-    except net.PhaseError as err:
-        details.update(err.evidence())
-        status, summary, codes, extra = judge_failure(err, host, port, via, ctx.profile)
-        details.update(extra)
-        return Outcome(status, summary, details, codes)
+    conn = await open_or_outcome(host, port, via, ctx, details, "https_blocked")
+    if isinstance(conn, Outcome):
+        return conn
     try:
         t0 = time.perf_counter()
         try:

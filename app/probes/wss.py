@@ -26,11 +26,9 @@ from app.probes import net
 from app.probes import proxy as proxy_mod
 from app.probes.https import (
     USER_AGENT,
-    DnsFailed,
     Via,
     choose_via,
-    judge_failure,
-    open_secure,
+    open_or_outcome,
     per_route_checks,
     publicly_trusted,
 )
@@ -223,16 +221,9 @@ async def probe_wss(
     via: Via = await choose_via(str(target.url), ctx, explicit)
     details: dict[str, Any] = {"url": str(target.url), **via.evidence()}
     start = time.perf_counter()
-    try:
-        conn = await open_secure(host, port, via, ctx, details)
-    except DnsFailed:
-        return Outcome(Status.SKIP, f"Not tried: {host} could not be looked up.", details)
-    except net.PhaseError as err:
-        details.update(err.evidence())
-        status, summary, codes, extra = judge_failure(err, host, port, via, ctx.profile)
-        details.update(extra)
-        codes = tuple("websocket_blocked" if c == "https_blocked" else c for c in codes)
-        return Outcome(status, summary, details, codes)
+    conn = await open_or_outcome(host, port, via, ctx, details, "websocket_blocked")
+    if isinstance(conn, Outcome):
+        return conn
     host_header = host if port == 443 else f"{host}:{port}"
     try:
         t0 = time.perf_counter()
