@@ -28,7 +28,16 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl, UrlError, is_ip_address, parse_proxy_url
-from app.probes.proxy_os import CONFIGURED, NONE, UNKNOWN, SystemProxy, proxy_from_text, read_system
+from app.probes.proxy_os import (
+    CONFIGURED,
+    DNS_WPAD_URL,
+    NONE,
+    UNKNOWN,
+    SystemProxy,
+    file_url_path,
+    proxy_from_text,
+    read_system,
+)
 
 PAC_FETCH_TIMEOUT_S = 3.0
 PAC_EVAL_TIMEOUT_S = 2.0
@@ -109,6 +118,8 @@ def _in_cidr(host: str, pattern: str) -> bool:
 def fixed_route(settings: SystemProxy, scheme: str, host: str) -> Route | None:
     """The route fixed proxy settings give (None when the settings defer to a PAC file)."""
     proxy = settings.https if scheme in ("https", "wss") else settings.http
+    if proxy is None and settings.socks and not bypassed(host, settings.bypass):
+        return Route(None, settings.source, f"SOCKS proxy {settings.socks}: this check cannot connect through it")
     if proxy is None or bypassed(host, settings.bypass):
         why = "host in bypass list" if proxy is not None else "no proxy for this scheme"
         return Route(None, settings.source, why)
@@ -361,7 +372,7 @@ async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FET
     parts = urlsplit(url)
     if parts.scheme == "file":
         try:
-            return PacScript(url, Path(parts.path).read_text("utf-8", errors="replace")[:PAC_MAX_BYTES])
+            return PacScript(url, Path(file_url_path(url)).read_text("utf-8", errors="replace")[:PAC_MAX_BYTES])
         except OSError as exc:
             return PacScript(url, None, exc.strerror or str(exc))
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -398,6 +409,20 @@ async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FET
     return PacScript(url, resp.body.decode("utf-8", errors="replace"), "", _ms(start))
 
 
+async def _first_loaded(urls: Sequence[str], ctx: RunContext | None) -> PacScript:
+    """The first of `urls` that loads (WPAD order); when none does, the last attempt with every error named."""
+    errors: list[str] = []
+    script = PacScript("", None, "no URL")
+    for url in urls:
+        script = await fetch_pac(url, ctx)
+        if script.text is not None:
+            return script
+        errors.append(f"{url}: {script.error}")
+    if len(errors) > 1:
+        return PacScript(script.url, None, "; ".join(errors), script.elapsed_ms)
+    return script
+
+
 class SystemRoutes:
     """The proxy settings of this run and the route for each URL (PAC scripts fetched once)."""
 
@@ -408,14 +433,17 @@ class SystemRoutes:
         self._pac: dict[str, asyncio.Task[PacScript]] = {}
 
     async def pac_script(self, ctx: RunContext | None) -> PacScript | None:
-        """The effective settings' PAC script (WPAD: http://wpad/wpad.dat), fetched once per run."""
-        url = self.effective.pac_url or ("http://wpad/wpad.dat" if self.effective.auto_detect else None)
-        if not url:
+        """The effective settings' PAC script, fetched once per run; auto-detect (WPAD) tries DHCP's URL, then
+        DNS (http://wpad/wpad.dat), as browsers do, and the first script that loads wins."""
+        eff = self.effective
+        urls = (eff.pac_url,) if eff.pac_url else (eff.wpad_urls or (DNS_WPAD_URL,)) if eff.auto_detect else ()
+        if not urls:
             return None
-        task = self._pac.get(url)
+        key = "\n".join(urls)
+        task = self._pac.get(key)
         if task is None:
-            task = asyncio.ensure_future(fetch_pac(url, ctx))
-            self._pac[url] = task
+            task = asyncio.ensure_future(_first_loaded(urls, ctx))
+            self._pac[key] = task
         return await asyncio.shield(task)
 
     async def route(self, url: str, ctx: RunContext | None = None) -> Route:
@@ -446,6 +474,8 @@ class SystemRoutes:
             if fixed is not None and fixed.proxy is not None:
                 return fixed
             why = pac.error if pac is not None else "no PAC"
+            if not eff.pac_url:
+                return Route(None, "wpad", f"automatic detection found no proxy script ({why}); browsers go direct")
             return Route(None, "pac", f"PAC file not loaded ({why}); browsers go direct")
         return fixed_route(eff, scheme, host) or DIRECT
 
@@ -470,8 +500,8 @@ async def system_routes(ctx: RunContext) -> SystemRoutes:
     """This run's proxy settings, read once per run (keyed on the run's shared resolver)."""
     found = _RUNS.get(ctx.resolver)
     if found is None:
-        found = SystemRoutes(read_system(), ctx.options.nameservers)
-        _RUNS[ctx.resolver] = found
+        settings = await asyncio.to_thread(read_system)  # WinHTTP's DHCP detection can take seconds
+        found = _RUNS.setdefault(ctx.resolver, SystemRoutes(settings, ctx.options.nameservers))
     return found
 
 
@@ -518,7 +548,7 @@ async def probe_proxy(ctx: RunContext) -> Outcome:
         script = await routes.pac_script(ctx)
         if script is not None:
             details["pac"] = {"url": script.url, "loaded": script.text is not None, "error": script.error,
-                              "ms": script.elapsed_ms}  # fmt: skip
+                              "ms": script.elapsed_ms, "auto_detect": not eff.pac_url}  # fmt: skip
     extra = explicit_proxy(ctx.profile, ctx.options)
     if extra is not None:
         details["explicit_proxy"] = str(extra)
@@ -529,6 +559,13 @@ async def probe_proxy(ctx: RunContext) -> Outcome:
         details["proxy"] = used
         return Outcome(Status.PASS, f"Web traffic goes through a proxy: {used} ({eff.source}).", details,
                        ("proxy_detected",))  # fmt: skip
+    if "pac" in details and not details["pac"]["loaded"] and details["pac"]["auto_detect"]:
+        return Outcome(Status.PASS, "No proxy: automatic proxy detection found no proxy script, so browsers go "
+                       "direct.", details)  # fmt: skip
+    if eff.socks:
+        details["socks"] = eff.socks
+        return Outcome(Status.WARN, f"The browser uses a SOCKS proxy ({eff.socks}); this check connects directly, "
+                       "so its results may differ from the browser's.", details)  # fmt: skip
     if "pac" in details and not details["pac"]["loaded"]:
         return Outcome(Status.WARN, f"The proxy script could not be loaded ({details['pac']['error']}); "
                        "the browser will try direct connections.", details)  # fmt: skip

@@ -19,7 +19,11 @@ CONFIGURED, NONE, UNKNOWN = "configured", "none", "unknown"
 
 @dataclass(frozen=True)
 class SystemProxy:
-    """One source of proxy settings: fixed proxies, bypass list, PAC URL, WPAD auto-detect, or unknown."""
+    """One source of proxy settings: fixed proxies, bypass list, PAC URL, WPAD auto-detect, or unknown.
+
+    `wpad_urls` are the auto-detect candidates in the order browsers try them (DHCP option 252 first, then
+    DNS `http://wpad/wpad.dat`); `socks` is a SOCKS proxy (`socks4://host:port`) this check cannot test through.
+    """
 
     source: str
     state: str
@@ -30,6 +34,8 @@ class SystemProxy:
     auto_detect: bool = False
     note: str = ""
     raw: Mapping[str, str] = field(default_factory=dict)
+    wpad_urls: tuple[str, ...] = ()
+    socks: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON evidence; proxy URLs are shown by str(), which hides passwords."""
@@ -42,6 +48,8 @@ class SystemProxy:
             "pac_url": self.pac_url,
             "auto_detect": self.auto_detect,
             "note": self.note,
+            "wpad_urls": list(self.wpad_urls),
+            "socks": self.socks,
         }
 
 
@@ -63,9 +71,42 @@ def proxy_from_text(text: str, default_scheme: str = "http") -> ProxyUrl | None:
         return None
 
 
-def state_of(http: ProxyUrl | None, https: ProxyUrl | None, pac_url: str | None, auto_detect: bool) -> str:
+def state_of(
+    http: ProxyUrl | None, https: ProxyUrl | None, pac_url: str | None, auto_detect: bool, socks: str | None = None
+) -> str:
     """configured when anything routes traffic through a proxy or PAC, else none."""
-    return CONFIGURED if (http or https or pac_url or auto_detect) else NONE
+    return CONFIGURED if (http or https or pac_url or auto_detect or socks) else NONE
+
+
+DNS_WPAD_URL = "http://wpad/wpad.dat"
+
+
+def wpad_candidates(dhcp_url: str | None) -> tuple[str, ...]:
+    """Auto-detect order of browsers and WinHTTP: the DHCP option 252 URL first, then DNS (`wpad` + search suffix)."""
+    first = (dhcp_url.strip(),) if dhcp_url and dhcp_url.strip() else ()
+    return tuple(dict.fromkeys((*first, DNS_WPAD_URL)))
+
+
+def file_url_path(url: str, windows: bool | None = None) -> str:
+    """The local path of a `file:` PAC URL: `file:///C:/p.pac` -> `C:\\p.pac`, `file://srv/share/p.pac` ->
+    `\\\\srv\\share\\p.pac` (UNC, RFC 8089 appendix E) on Windows; `/etc/p.pac` elsewhere."""
+    from urllib.parse import unquote, urlsplit
+
+    windows = sys.platform.startswith("win") if windows is None else windows
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    host = parts.netloc if parts.netloc.lower() not in ("", "localhost") else ""
+    if not windows:
+        return path
+    if len(host) == 2 and host[1] in ":|" and host[0].isalpha():  # file://C:/p.pac (two slashes)
+        return f"{host[0]}:{path}".replace("/", "\\")
+    if len(path) >= 3 and path[0] == "/" and path[1].isalpha() and path[2] in ":|":
+        return f"{path[1]}:{path[3:]}".replace("/", "\\")
+    if host:
+        return f"\\\\{host}{path}".replace("/", "\\")
+    if path.startswith("//"):  # file:////srv/share/p.pac (four slashes)
+        return "\\" + path.replace("/", "\\")[1:]
+    return path.replace("/", "\\")
 
 
 def read_system(platform: str | None = None, environ: Mapping[str, str] | None = None) -> tuple[SystemProxy, ...]:
