@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
+import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from app import TOOL_NAME, __version__
-from app.engine.model import CheckFinished, Event, RunResult, RunStarted, Status, Verdict
+from app.engine.inputs import InputError, bounded_json, check_output_path, dns_server, is_email, read_regular_file
+from app.engine.inputs import terminal_safe as _safe
+from app.engine.model import Category, CheckFinished, Event, RunResult, RunStarted, Status, Verdict
 from app.engine.options import DEFAULT_RUN_TIMEOUT_S, CredentialsError, RunOptions, TurnCredentials, turn_credentials
 from app.engine.profile import ProfileError, load_profile, shipped_profiles
 from app.engine.session import Session
@@ -19,6 +23,9 @@ from app.engine.urls import UrlError, parse_proxy_url
 from app.logs import redactor, setup_logging
 from app.presets import apply_to_options, load_preset, merge_args
 
+MIN_RUN_TIMEOUT_S, MAX_RUN_TIMEOUT_S = 1.0, 600.0
+MAX_PEM_BYTES = 4 * 1024 * 1024  # certifi's bundle is about 300 KB
+MAX_OWN_JSON_BYTES = 64 * 1024 * 1024
 EXIT_READY, EXIT_DEGRADED, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 VERDICT_EXIT = {
     Verdict.READY: EXIT_READY,
@@ -46,24 +53,57 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="run the network check without a window")
-    check.add_argument("--profile", default=None, metavar="ID|PATH", help="platform profile id or TOML file (default: flo-recruit)")
+    check.add_argument(
+        "--profile", default=None, metavar="ID|PATH", help="platform profile id or TOML file (default: flo-recruit)"
+    )
     check.add_argument("--region", default=None, help="platform region (KUDO: us, eu, ca)")
     check.add_argument("--json", dest="json_out", metavar="FILE", help="write the JSON result to FILE ('-' for stdout)")
-    check.add_argument("--timeout", type=float, default=DEFAULT_RUN_TIMEOUT_S, metavar="SECONDS", help="deadline for the whole run (default %(default)s)")
-    check.add_argument("--public-roots", type=Path, metavar="PEM", help="public CA bundle used to tell public from private roots (default: certifi)")
-    check.add_argument("--proxy", metavar="URL", help="also test through this HTTP proxy (e.g. Daily's self-hosted IP proxy)")
-    check.add_argument("--turn", metavar="URL", help="self-hosted TURN server (turn:host:port?transport=udp|tcp or turns:...)")
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_RUN_TIMEOUT_S,
+        metavar="SECONDS",
+        help="deadline for the whole run (default %(default)s)",
+    )
+    check.add_argument(
+        "--public-roots",
+        type=Path,
+        metavar="PEM",
+        help="public CA bundle used to tell public from private roots (default: certifi)",
+    )
+    check.add_argument(
+        "--proxy", metavar="URL", help="also test through this HTTP proxy (e.g. Daily's self-hosted IP proxy)"
+    )
+    check.add_argument(
+        "--turn", metavar="URL", help="self-hosted TURN server (turn:host:port?transport=udp|tcp or turns:...)"
+    )
     check.add_argument("--turn-username", metavar="U")
     check.add_argument("--turn-password", metavar="P")
     check.add_argument("--turn-secret", metavar="S", help="TURN REST API shared secret (time-limited credentials)")
-    check.add_argument("--email", metavar="ADDRESS", help="your work email address, to check that interview emails arrive")
-    check.add_argument("--dns-server", action="append", default=[], metavar="IP[:PORT]", help="use this DNS server instead of the system's (repeatable)")
-    check.add_argument("--skip", action="append", default=[], metavar="CATEGORY", help="leave out a category of checks (repeatable)")
+    check.add_argument(
+        "--email", metavar="ADDRESS", help="your work email address, to check that interview emails arrive"
+    )
+    check.add_argument(
+        "--dns-server",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="use this DNS server instead of the system's (repeatable)",
+    )
+    check.add_argument(
+        "--skip", action="append", default=[], metavar="CATEGORY", help="leave out a category of checks (repeatable)"
+    )
     check.add_argument("-v", "--verbose", action="store_true", help="debug log on stderr")
     check.add_argument("--log", metavar="FILE", help="write the debug log to FILE")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
-    check.add_argument("--bundle", type=_bundle_destination, metavar="PATH", help="write the report bundle (zip) to PATH, or into PATH if it is a folder")
-    check.add_argument("--anonymize", action="store_true", help="leave your user name, computer name and local addresses out of the bundle")
+    check.add_argument(
+        "--bundle", metavar="PATH", help="write the report bundle (zip) to PATH, or into PATH if it is a folder"
+    )
+    check.add_argument(
+        "--anonymize",
+        action="store_true",
+        help="leave your user name, computer name and local addresses out of the bundle",
+    )
     check.add_argument("--config", metavar="TOML", help="IT preset file (default: callready.toml beside the program)")
     check.set_defaults(handler=cmd_check)
 
@@ -74,24 +114,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bundle_destination(text: str) -> str:
-    """`--bundle` must name an existing folder, or a file in one: checked before the run, not after it."""
-    target = Path(text)
-    if not target.is_dir() and not target.parent.is_dir():
-        raise argparse.ArgumentTypeError(f"{target.parent}: no such folder")
-    return text
-
-
 # Other modules add subcommands here (e.g. report's `summarize`): callables taking the subparsers object.
 EXTRA_COMMANDS: list = []
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     """Validate the check options into RunOptions; raise UsageError on bad input (secrets never echoed)."""
-    if args.timeout <= 0 or args.timeout > 600:
-        raise UsageError("--timeout must be between 0 and 600 seconds")
-    if args.public_roots is not None and not args.public_roots.is_file():
-        raise UsageError(f"--public-roots: {args.public_roots}: no such file")
+    if not math.isfinite(args.timeout) or not MIN_RUN_TIMEOUT_S <= args.timeout <= MAX_RUN_TIMEOUT_S:
+        raise UsageError(f"--timeout must be between {MIN_RUN_TIMEOUT_S:g} and {MAX_RUN_TIMEOUT_S:g} seconds")
+    if args.public_roots is not None:
+        check_public_roots(args.public_roots)
+    unknown = sorted(set(args.skip) - {c.value for c in Category})
+    if unknown:
+        known = ", ".join(c.value for c in Category)
+        raise UsageError(f"--skip: unknown category {_safe(unknown[0])!r} (known: {known})")
+    try:
+        nameservers = tuple(dns_server(n) for n in args.dns_server)
+    except InputError as exc:
+        raise UsageError(f"--dns-server: {_safe(exc)}") from None
     try:
         proxy = parse_proxy_url(args.proxy) if args.proxy else None
     except UrlError as exc:
@@ -105,9 +145,9 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
             raise UsageError(f"{flag}: {exc.problem}") from None
     elif args.turn_username or args.turn_password or args.turn_secret:
         raise UsageError("--turn-username/--turn-password/--turn-secret need --turn URL")
-    email = args.email.strip() if args.email else None
-    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
-        raise UsageError(f"--email: {email!r} is not an email address")
+    email = args.email.strip(" ") if args.email else None
+    if email and not is_email(email):
+        raise UsageError(f"--email: {_safe(email)!r} is not an email address")
     return RunOptions(
         timeout_s=args.timeout,
         public_roots=args.public_roots,
@@ -115,30 +155,74 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         turn=turn,
         email=email,
         skip_categories=frozenset(args.skip),
-        nameservers=tuple(args.dns_server),
+        nameservers=nameservers,
     )
+
+
+def check_public_roots(path: Path) -> None:
+    """`--public-roots` must be a regular PEM file holding at least one CA certificate OpenSSL can load."""
+    try:
+        data = read_regular_file(path, MAX_PEM_BYTES)
+    except InputError as exc:
+        raise UsageError(f"--public-roots: {path}: {exc}") from None
+    try:
+        text = data.decode("ascii")
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise ValueError("no certificate")
+        ssl.create_default_context(cadata=text)
+    except (ValueError, ssl.SSLError):
+        raise UsageError(f"--public-roots: {path}: not a PEM file of CA certificates") from None
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Output paths are checked before the run, so a result is never lost to a bad path; no stranger's file
+    is ever replaced (`--json` rewrites only a CallReady result; `--log` appends)."""
+    if args.json_out and args.json_out != "-":
+        try:
+            check_output_path(args.json_out, _is_our_json)
+        except InputError as exc:
+            raise UsageError(f"--json: {exc}") from None
+    if args.log:
+        try:
+            check_output_path(args.log, lambda p: True)
+        except InputError as exc:
+            raise UsageError(f"--log: {exc}") from None
+    for hook in BEFORE_CHECK:
+        hook(args)
+
+
+def _is_our_json(path: Path) -> bool:
+    """A JSON result CallReady wrote (tool.name), so `--json` may rewrite it."""
+    try:
+        data = bounded_json(read_regular_file(path, MAX_OWN_JSON_BYTES), MAX_OWN_JSON_BYTES)
+    except InputError:
+        return False
+    tool = data.get("tool") if isinstance(data, dict) else None
+    return isinstance(tool, dict) and tool.get("name") == TOOL_NAME
 
 
 def render_text(result: RunResult, out: TextIO) -> None:
     """The readable report: one line per check, then the verdict and what to do."""
     p = result.profile
-    region = f", region {p.region}" if p.region else ""
-    out.write(f"{p.name} network check ({TOOL_NAME} {__version__}, profile {p.id} {p.version}{region})\n\n")
-    width = min(48, max((len(c.target) for c in result.checks), default=10))
+    region = f", region {_safe(p.region)}" if p.region else ""
+    out.write(
+        f"{_safe(p.name)} network check ({TOOL_NAME} {__version__}, profile {_safe(p.id)} {_safe(p.version)}{region})\n\n"
+    )
+    width = min(48, max((len(_safe(c.target)) for c in result.checks), default=10))
     for c in result.checks:
-        out.write(f"  {_MARK[c.status]}  {c.category.value:<14} {c.target:<{width}}  {c.summary}\n")
-    out.write(f"\nVerdict: {result.verdict.value.upper()} - {result.reason}\n")
+        out.write(f"  {_MARK[c.status]}  {c.category.value:<14} {_safe(c.target):<{width}}  {_safe(c.summary, 2000)}\n")
+    out.write(f"\nVerdict: {result.verdict.value.upper()} - {_safe(result.reason, 2000)}\n")
     if not result.finished:
         out.write(f"(run ended early: {result.ended_by})\n")
     shown = [f for f in result.findings if f.severity.value != "info" or f.advice]
     if shown:
         out.write("\nFindings:\n")
         for f in shown:
-            out.write(f"  [{f.severity.value}] {f.title} ({f.code})\n")
+            out.write(f"  [{f.severity.value}] {_safe(f.title)} ({_safe(f.code)})\n")
             if f.advice:
-                out.write(f"      What to do: {f.advice}\n")
+                out.write(f"      What to do: {_safe(f.advice, 2000)}\n")
             if f.it_action:
-                out.write(f"      For IT: {f.it_action}\n")
+                out.write(f"      For IT: {_safe(f.it_action, 4000)}\n")
     out.write(f"\nDuration: {result.duration_s:.1f} s\n")
 
 
@@ -165,6 +249,7 @@ class _Progress:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run a full check and report it."""
+    check_outputs(args)
     memory = setup_logging(args.verbose, args.log)
     preset = load_preset(args.config)
     args = merge_args(args, preset)
@@ -185,7 +270,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             Path(args.json_out).write_text(text, encoding="utf-8")
     if args.quiet:
-        print(f"{result.verdict.value}: {result.reason}")
+        print(f"{result.verdict.value}: {_safe(result.reason, 2000)}")
     elif args.json_out != "-":
         render_text(result, sys.stdout)
     for hook in AFTER_CHECK:
@@ -195,6 +280,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # Hooks run after a check (e.g. the report bundle writer): (args, result, profile, options, memory_log).
 AFTER_CHECK: list = []
+# Hooks run before a check, to refuse bad output paths while nothing is lost yet: (args,) -> None or UsageError.
+BEFORE_CHECK: list = []
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -217,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except (ProfileError, UsageError) as exc:
-        print(f"callready: {exc}", file=sys.stderr)
+        print(f"callready: {_safe(exc, 1000)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("callready: interrupted", file=sys.stderr)
@@ -226,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import logging
 
         logging.getLogger("callready").exception("internal error")
-        print(f"callready: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"callready: internal error: {type(exc).__name__}: {_safe(exc, 1000)}", file=sys.stderr)
         return EXIT_INTERNAL
 
 

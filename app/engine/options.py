@@ -38,11 +38,23 @@ def turn_credentials(
         raise CredentialsError("url", str(exc)) from None
     if not parsed.is_turn:
         raise CredentialsError("url", "must be a turn: or turns: URL")
+    for name, value in (("username", username), ("password", password), ("secret", secret)):
+        if value and not _printable_text(value):
+            raise CredentialsError(name, "must be UTF-8 text without control characters")
     if password and not username:
         raise CredentialsError("password", "needs a username")
     if password and secret:
         raise CredentialsError("secret", "give either a password or a shared secret, not both")
     return TurnCredentials(parsed, username or None, password or None, secret or None)
+
+
+def _printable_text(value: str) -> bool:
+    """Text a TURN server can receive (RFC 8489 §14.3/§14.4: UTF-8): no lone surrogates, no control characters."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 or ord(c) == 0x7F for c in value)
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from app.engine.inputs import InputError, is_hostname, port_number
+from app.engine.inputs import is_ip_address as is_ip_address  # re-exported: probes import it from here
+
 _TRANSPORTS = ("udp", "tcp", "tls")
-_HOST_RE = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)$")
-
-
-def is_ip_address(text: str) -> bool:
-    """True for a literal IPv4 or IPv6 address (not a host name)."""
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+_HOST_RE = re.compile(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+")
+_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
 
 
 class UrlError(ValueError):
@@ -52,6 +46,8 @@ def parse_ice_url(text: str) -> IceServerUrl:
     if not isinstance(text, str) or not text.strip():
         raise UrlError("empty URL")
     text = text.strip()
+    if _CONTROL_RE.search(text):
+        raise UrlError(f"{text!r}: spaces or control characters in the URL")
     scheme, sep, rest = text.partition(":")
     scheme = scheme.lower()
     if not sep or scheme not in ("stun", "stuns", "turn", "turns"):
@@ -102,6 +98,8 @@ def parse_web_url(text: str, schemes: tuple[str, ...] = ("https", "wss")) -> Web
     """Parse an https/wss URL used as a probe target; raise UrlError with the reason."""
     if not isinstance(text, str) or not text.strip():
         raise UrlError("empty URL")
+    if _CONTROL_RE.search(text.strip()):
+        raise UrlError(f"{text.strip()!r}: spaces or control characters in the URL")
     try:
         parts = urlsplit(text.strip())
         port = parts.port
@@ -109,7 +107,7 @@ def parse_web_url(text: str, schemes: tuple[str, ...] = ("https", "wss")) -> Web
         raise UrlError(f"{text!r}: {exc}") from None
     if parts.scheme not in schemes:
         raise UrlError(f"{text!r}: scheme must be one of {', '.join(schemes)}")
-    if not parts.hostname or not _HOST_RE.match(parts.hostname):
+    if not parts.hostname or not _HOST_RE.fullmatch(parts.hostname) or not is_hostname(parts.hostname):
         raise UrlError(f"{text!r}: missing or invalid host name")
     path = parts.path or "/"
     if parts.query:
@@ -136,6 +134,8 @@ class ProxyUrl:
 
 def parse_proxy_url(text: str) -> ProxyUrl:
     """Parse `http://[user:pass@]host:port`; raise UrlError naming the problem but not the password."""
+    if not isinstance(text, str) or _CONTROL_RE.search(text.strip()):
+        raise UrlError("proxy URL: spaces or control characters in the URL")
     try:
         parts = urlsplit(text.strip())
         port = parts.port
@@ -145,6 +145,8 @@ def parse_proxy_url(text: str) -> ProxyUrl:
         raise UrlError("proxy URL: scheme must be http:// or https://")
     if not parts.hostname:
         raise UrlError("proxy URL: missing host")
+    if not is_hostname(parts.hostname):
+        raise UrlError("proxy URL: invalid host name (each part at most 63 characters)")
     return ProxyUrl(
         scheme=parts.scheme,
         host=parts.hostname,
@@ -167,10 +169,16 @@ def _split_hostport(hostport: str, text: str) -> tuple[str, int | None]:
     else:
         host, colon, port_text_raw = hostport.partition(":")
         port_text = port_text_raw if colon else None
-    if not host or not _HOST_RE.match(host if ":" not in host else f"[{host}]"):
-        raise UrlError(f"{text!r}: missing or invalid host")
+    if not host or not _HOST_RE.fullmatch(host if ":" not in host else f"[{host}]") or not is_hostname(host):
+        raise UrlError(f"{_short(text)!r}: missing or invalid host")
     if port_text is None:
         return host.lower(), None
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise UrlError(f"{text!r}: port must be 1-65535")
-    return host.lower(), int(port_text)
+    try:
+        return host.lower(), port_number(port_text)
+    except InputError:
+        raise UrlError(f"{_short(text)!r}: port must be 1-65535") from None
+
+
+def _short(text: str) -> str:
+    """A URL cut for an error line (a 5,000-digit port is not echoed whole)."""
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -50,6 +50,7 @@ class DnsLookup:
         task = self._memo.get(key)
         if task is None:
             task = asyncio.ensure_future(self._query(*key))
+            task.add_done_callback(_retrieved)  # a waiter cut by the deadline leaves no "never retrieved" traceback
             self._memo[key] = task
         return await asyncio.shield(task)
 
@@ -76,6 +77,12 @@ class DnsLookup:
         """Cancel lookups still pending."""
         for task in self._memo.values():
             task.cancel()
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Mark a memoised lookup's exception as seen (its waiters may all have been cancelled)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _text(rd: Any, rdtype: str) -> str:

@@ -14,17 +14,19 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from app import TOOL_NAME, __version__
-from app.engine.model import RunResult
+from app.engine.findings import CATALOGUE
+from app.engine.model import Category, RunResult
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.report import html as html_report
 from app.report import system as system_facts
 from app.report.redact import Redactor, make_redactor
-from app.report.schema import schema_errors
+from app.report.schema import result_schema, schema_errors
 
 log = logging.getLogger("callready.report")
 
@@ -81,7 +83,8 @@ def build_bundle(
     name = bundle_name(result.profile.id, host, result.started_at)
     notes: dict[str, str] = {}
 
-    report = red.data(result.to_json())
+    keep = vocabulary()
+    report = red.data(result.to_json(), keep)
     problems = schema_errors(report)
     if problems:  # an engine bug: keep the evidence for support, and say so
         log.error("report.json does not match the schema: %s", "; ".join(problems))
@@ -91,12 +94,12 @@ def build_bundle(
     if anonymize:
         raw_facts["hostname"] = None
     raw_facts["anonymized"] = anonymize
-    facts_out = red.data(raw_facts)
+    facts_out = red.data(raw_facts, keep)
 
     meta = {"file_name": name, "created_at": created, "anonymized": anonymize}
     files: dict[str, bytes] = {
         "report.json": _json(report),
-        "report.html": red.text(html_report.render_html(report, facts_out, meta)).encode("utf-8"),
+        "report.html": _utf8(red.text(html_report.render_html(report, facts_out, meta))),
     }
     try:
         printable = red.text(html_report.render_print_html(report, facts_out, meta))
@@ -105,12 +108,39 @@ def build_bundle(
     except Exception as exc:  # Qt missing or broken: the bundle is still useful without the PDF
         log.warning("report.pdf left out: %s", exc)
         notes["report.pdf"] = f"not included: {exc}"
-    files["log.txt"] = red.text(log_text).encode("utf-8")
+    files["log.txt"] = _utf8(red.text(log_text))
     files["system.json"] = _json(facts_out)
-    for member, data in files.items():
-        if member != "report.pdf" and red.leaks(data.decode("utf-8")):  # belt and braces: never ship a secret
-            files[member] = red.text(data.decode("utf-8")).encode("utf-8")
+    for member in ("report.html", "log.txt"):  # belt and braces: never ship a secret
+        text = files[member].decode("utf-8", "replace")
+        if red.leaks(text):
+            files[member] = _utf8(red.text(text))
+    for member, doc in (("report.json", report), ("system.json", facts_out)):  # values only: keys keep the shape
+        if red.leaks_in(doc, keep):
+            files[member] = _json(red.data(doc, keep))
     return Bundle(name, files, notes, anonymize, created)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    """Strings the program itself writes as structure (schema enums and constants, categories, finding codes):
+    the redactor leaves them whole, so a secret such as `udp` cannot break a bundle's schema."""
+    found: set[str] = {c.value for c in Category} | set(CATALOGUE)
+    stack: list[Any] = [result_schema()]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found.update(v for v in node.get("enum", ()) if isinstance(v, str))
+            if isinstance(node.get("const"), str):
+                found.add(node["const"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(found)
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 bytes of any text (undecodable command-line bytes become escapes, never a crash)."""
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _qt_pdf(html_text: str, title: str) -> bytes:
@@ -120,7 +150,7 @@ def _qt_pdf(html_text: str, title: str) -> bytes:
 
 
 def _json(value: Any) -> bytes:
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return _utf8(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
 def manifest(bundle: Bundle) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from app import cli
+from app.engine.inputs import InputError, check_output_path
+from app.engine.inputs import terminal_safe as _safe
 from app.engine.model import RunResult
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
@@ -29,14 +31,20 @@ def register(sub: Any) -> None:
 
 def cmd_summarize(args: argparse.Namespace) -> int:
     """Read the bundles, print refusals (one line each) on stderr and the table on stdout."""
-    from app.report.summarize import render_html, render_table, summarize, write_csv
+    from app.report.summarize import is_our_csv, is_our_html, render_html, render_table, summarize, write_csv
 
     missing = [p for p in args.inputs if not p.exists()]
     if missing:
         raise cli.UsageError(f"summarize: {missing[0]}: no such file or folder")
+    for flag, target, ours in (("--csv", args.csv, is_our_csv), ("--html", args.html, is_our_html)):
+        if target is not None:
+            try:
+                check_output_path(target, ours)
+            except InputError as exc:
+                raise cli.UsageError(f"summarize {flag}: {exc}") from None
     s = summarize(args.inputs)
     for path, why in s.refused:
-        print(f"callready: refused {path}: {why}", file=sys.stderr)
+        print(f"callready: refused {_safe(path)}: {_safe(why)}", file=sys.stderr)
     if not s.machines:
         print("callready: no readable CallReady bundle was given", file=sys.stderr)
         return cli.EXIT_USAGE
@@ -52,6 +60,22 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def before_check(args: argparse.Namespace) -> None:
+    """`--bundle` names a folder, a new file in an existing folder, or a bundle we wrote: checked before the run."""
+    dest = getattr(args, "bundle", None)
+    if not dest:
+        return
+    from app.report.summarize import is_our_bundle
+
+    target = Path(dest)
+    if target.is_dir():
+        target = target / ".callready-probe"  # the folder itself must be writable; the bundle gets a new name
+    try:
+        check_output_path(target, is_our_bundle)
+    except InputError as exc:
+        raise cli.UsageError(f"--bundle: {exc}") from None
+
+
 def after_check(
     args: argparse.Namespace, result: RunResult, profile: Profile, options: RunOptions, memory: Any
 ) -> None:
@@ -62,8 +86,6 @@ def after_check(
     from app.report.bundle import write_bundle
 
     target = Path(dest)
-    if not target.is_dir() and not target.parent.is_dir():
-        raise cli.UsageError(f"--bundle: {target.parent}: no such folder")
     try:
         path = write_bundle(result, profile, options, memory.text(), target, bool(getattr(args, "anonymize", False)))
     except OSError as exc:
@@ -73,4 +95,5 @@ def after_check(
 
 
 cli.EXTRA_COMMANDS.append(register)
+cli.BEFORE_CHECK.append(before_check)
 cli.AFTER_CHECK.append(after_check)

@@ -8,7 +8,7 @@ import ipaddress
 import json
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -20,10 +20,20 @@ ADDRESS_MARK = "[local-address]"
 
 
 def _variants(secret: str) -> set[str]:
-    """The forms a secret takes once written: raw, JSON-escaped, URL-encoded, HTML-escaped."""
+    """The forms a secret takes once written: raw, JSON-escaped, URL-encoded, HTML-escaped (any text, even
+    undecodable command-line bytes, which Python keeps as lone surrogates)."""
     forms = {secret, json.dumps(secret, ensure_ascii=False)[1:-1], json.dumps(secret)[1:-1]}
-    forms |= {quote(secret, safe=""), quote(secret, safe="@:+"), html.escape(secret), html.escape(secret, quote=False)}
+    for errors in ("surrogateescape", "backslashreplace"):
+        try:
+            forms |= {quote(secret, safe="", errors=errors), quote(secret, safe="@:+", errors=errors)}
+            break
+        except UnicodeEncodeError:
+            continue
+    forms |= {html.escape(secret), html.escape(secret, quote=False)}
     return {f for f in forms if f}
+
+
+_TIMESTAMP_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9:]+)?")
 
 
 @dataclass(frozen=True)
@@ -66,19 +76,47 @@ class Redactor:
             value = self._pattern.sub(self._mark, value)
         return value
 
-    def data(self, value: Any) -> Any:
-        """A JSON-like structure with every string (keys included) redacted."""
+    def value(self, text: str, keep: Collection[str] = ()) -> str:
+        """One string value redacted, unless it is fixed vocabulary (`keep`: codes, categories, statuses) or a
+        timestamp; `category:rest` identifiers keep their vocabulary prefix. Such strings come from the program,
+        never from a secret, and rewriting them would break the document's schema."""
+        if text in keep or _TIMESTAMP_RE.fullmatch(text):
+            return text
+        head, sep, rest = text.partition(":")
+        if sep and head in keep:
+            return head + sep + self.text(rest)
+        return self.text(text)
+
+    def data(self, value: Any, keep: Collection[str] = ()) -> Any:
+        """A JSON-like structure with every string value redacted; keys and shape stay as they are."""
         if isinstance(value, str):
-            return self.text(value)
+            return self.value(value, keep)
         if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+            return {k: self.data(v, keep) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return [self.data(v) for v in value]
+            return [self.data(v, keep) for v in value]
         return value
 
     def leaks(self, text: str) -> list[str]:
         """Secrets still present in `text` (raw form), for a last check before writing."""
         return [s for s in self.secrets if s and s in text]
+
+    def leaks_in(self, value: Any, keep: Collection[str] = ()) -> list[str]:
+        """Secrets still present in any string value of a structure (vocabulary and timestamps excepted)."""
+        found: set[str] = set()
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                if item in keep or _TIMESTAMP_RE.fullmatch(item):
+                    continue
+                head, sep, rest = item.partition(":")
+                found.update(self.leaks(rest if sep and head in keep else item))
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+        return sorted(found)
 
 
 def identity_terms() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
+import logging
 import zipfile
 import zlib
 from collections import Counter
@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from app import TOOL_NAME
+from app.engine.inputs import InputError, bounded_json, csv_safe, read_regular_file, terminal_safe
 from app.engine.model import Category
 from app.report.bundle import BUNDLE_FORMAT, MANIFEST
 from app.report.schema import schema_errors
@@ -23,6 +24,10 @@ MAX_MEMBER_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed/compressed; our text members compress about 5-15x
 MAX_MEMBERS = 32
+MAX_BUNDLE_BYTES = MAX_TOTAL_BYTES + 4 * 1024 * 1024  # the zip itself: members (compressed) plus headers
+MAX_JSON_DEPTH = 32
+CSV_HEADER = ["machine", "file", "os", "profile", "started_at", "verdict"]
+log = logging.getLogger("callready.report")
 _STATUS_RANK = {"fail": 3, "warn": 2, "skip": 1, "pass": 0}
 _VERDICT_RANK = {"blocked": 0, "incomplete": 1, "degraded": 2, "ready": 3}
 _MARK = {"pass": "ok", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
@@ -79,11 +84,13 @@ class Summary:
 def read_bundle(path: Path) -> Machine:
     """Verify and read one bundle without extracting anything to disk; raise Refused with a one-line reason."""
     try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+        data = read_regular_file(path, MAX_BUNDLE_BYTES)
+    except InputError as exc:
+        raise Refused(f"cannot read: {exc}") from None
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError):
         raise Refused("not a zip file, or the zip is truncated or corrupted") from None
-    except OSError as exc:
-        raise Refused(f"cannot read: {exc.strerror or exc}") from None
     with zf:
         infos = zf.infolist()
         _check_entries(infos)
@@ -110,7 +117,8 @@ def read_bundle(path: Path) -> Machine:
             if name in ("report.json", "system.json"):
                 contents[name] = data
     report = _parse(contents["report.json"], "report.json")
-    if not isinstance(report, dict) or (report.get("tool") or {}).get("name") != TOOL_NAME:
+    tool = report.get("tool") if isinstance(report, dict) else None
+    if not isinstance(tool, dict) or tool.get("name") != TOOL_NAME:
         raise Refused("not a CallReady bundle (report.json was not written by CallReady)")
     problems = schema_errors(report, limit=1)
     if problems:
@@ -124,8 +132,12 @@ def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_MEMBERS:
         raise Refused(f"{len(infos)} entries (a bundle has at most {MAX_MEMBERS})")
     total = 0
+    seen: set[str] = set()
     for i in infos:
         name = i.filename
+        if name in seen:  # zipfile reads the last copy, unzip shows the first: neither can be trusted
+            raise Refused(f"tampered bundle: {name!r} appears twice")
+        seen.add(name)
         pure = PurePosixPath(name.replace("\\", "/"))
         if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
             raise Refused(f"unsafe entry name {name!r} (path traversal)")
@@ -160,9 +172,9 @@ def _json_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
 
 def _parse(data: bytes, name: str) -> Any:
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refused(f"damaged bundle: {name} is not valid JSON ({exc.__class__.__name__})") from None
+        return bounded_json(data, MAX_MEMBER_BYTES, MAX_JSON_DEPTH)
+    except InputError as exc:
+        raise Refused(f"damaged bundle: {name} is not usable JSON ({exc})") from None
 
 
 def _machine(path: Path, report: dict[str, Any], system: dict[str, Any], raw: bytes) -> Machine:
@@ -215,6 +227,9 @@ def summarize(inputs: Iterable[Path]) -> Summary:
             machines.append(read_bundle(path))
         except Refused as exc:
             refused.append((str(path), str(exc)))
+        except Exception as exc:  # a bundle we did not foresee costs its own line, never the batch
+            log.exception("summarize: unexpected failure reading %s", path)
+            refused.append((str(path), f"cannot read this bundle ({type(exc).__name__})"))
     machines.sort(key=lambda m: (_VERDICT_RANK.get(m.verdict, 9), m.label, m.started_at))
     return Summary(tuple(machines), tuple(refused))
 
@@ -228,10 +243,10 @@ def render_table(s: Summary) -> str:
     header = ["machine", "profile", "date", "verdict", *cats]
     rows = [
         [
-            m.label,
-            m.profile,
-            m.started_at[:10],
-            m.verdict.upper(),
+            terminal_safe(m.label, 60),
+            terminal_safe(m.profile, 60),
+            terminal_safe(m.started_at[:10]),
+            terminal_safe(m.verdict.upper()),
             *(_MARK.get(m.categories.get(c, ""), "-") for c in cats),
         ]
         for m in s.machines
@@ -245,7 +260,10 @@ def render_table(s: Summary) -> str:
     common = s.common_findings()
     if common:
         lines += ["", "Most common problems:"]
-        lines += [f"  {n:>5} x  {code:<24} {sev:<8} {title}" for code, sev, title, n in common]
+        lines += [
+            f"  {n:>5} x  {terminal_safe(code, 60):<24} {terminal_safe(sev, 20):<8} {terminal_safe(title, 200)}"
+            for code, sev, title, n in common
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -253,12 +271,42 @@ def write_csv(s: Summary, out: io.TextIOBase | Any) -> None:
     """One row per machine: identity, verdict, worst status per category, finding codes."""
     cats = s.categories()
     w = csv.writer(out)
-    w.writerow(["machine", "file", "os", "profile", "started_at", "verdict", *cats, "findings"])
+    w.writerow([*CSV_HEADER, *cats, "findings"])
     for m in s.machines:
         w.writerow(
-            [m.label, m.path, m.os, m.profile, m.started_at, m.verdict, *(m.categories.get(c, "") for c in cats),
-             " ".join(code for code, _, _ in m.findings)]
+            [csv_safe(x) for x in
+             [m.label, m.path, m.os, m.profile, m.started_at, m.verdict, *(m.categories.get(c, "") for c in cats),
+              " ".join(code for code, _, _ in m.findings)]]
         )  # fmt: skip
+
+
+def is_our_csv(path: Path) -> bool:
+    """A fleet CSV this command wrote (its header), which `--csv` may rewrite."""
+    try:
+        head = read_regular_file(path, MAX_TOTAL_BYTES)[:4096].decode("utf-8", "replace")
+    except InputError:
+        return False
+    return head.startswith(",".join(CSV_HEADER) + ",")
+
+
+def is_our_html(path: Path) -> bool:
+    """A fleet HTML page this command wrote, which `--html` may rewrite."""
+    try:
+        head = read_regular_file(path, MAX_TOTAL_BYTES)[:512].decode("utf-8", "replace")
+    except InputError:
+        return False
+    return head.startswith("<!DOCTYPE html>") and "<title>CallReady fleet summary</title>" in head
+
+
+def is_our_bundle(path: Path) -> bool:
+    """A report bundle CallReady wrote (a zip whose manifest has our format), which `--bundle` may replace."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(read_regular_file(path, MAX_BUNDLE_BYTES))) as zf:
+            info = zf.getinfo(MANIFEST)
+            manifest = _parse(_read_member(zf, info), MANIFEST)
+    except (InputError, Refused, KeyError, zipfile.BadZipFile, ValueError, EOFError, OSError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == BUNDLE_FORMAT
 
 
 def render_html(s: Summary) -> str:
