@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from app.engine.inputs import InputError, bounded_toml, read_regular_file
 from app.engine.urls import (
     IceServerUrl,
     UrlError,
@@ -22,6 +23,7 @@ from app.engine.urls import (
 )
 
 PROFILE_SCHEMA_VERSION = 1
+MAX_PROFILE_BYTES = 1024 * 1024  # the shipped profiles are 2-11 KB
 DEFAULT_PROFILE = "flo-recruit"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DOMAIN_RE = re.compile(r"^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$")
@@ -284,17 +286,18 @@ def load_profile(id_or_path: str | None = None, region: str | None = None) -> Pr
         if not (key.endswith(".toml") or "/" in key or "\\" in key):
             known = ", ".join(shipped)
             raise ProfileError(key, "profile", f"no such profile (shipped: {known})")
+    return parse_profile(read_toml(path), str(path)).for_region(region)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A profile or preset file: regular, at most MAX_PROFILE_BYTES, UTF-8, bounded TOML; else ProfileError."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ProfileError(str(path), "file", exc.strerror or str(exc)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ProfileError(str(path), "file", "not UTF-8 text") from None
+        data = bounded_toml(read_regular_file(path, MAX_PROFILE_BYTES))
+    except InputError as exc:
+        raise ProfileError(str(path), "file", str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(str(path), "toml", str(exc)) from None
-    return parse_profile(data, str(path)).for_region(region)
+    return data
 
 
 def parse_profile(data: dict[str, Any], path: str) -> Profile:
@@ -358,7 +361,7 @@ def parse_profile(data: dict[str, Any], path: str) -> Profile:
         email=_email(v, top["email"], "email") if "email" in top else None,
         media=_media(v, top.get("media", {}), "media"),
         self_hosted_proxy_url=proxy,
-        notes=tuple(v.get(top, "notes", list, "", default=[])),
+        notes=v.strings(top, "notes", "", default=[]),
     )
 
 
@@ -424,8 +427,16 @@ class _Validator:
             raise self.fail(_join(where, "source"), f"unknown source {sid!r}")
         return sid
 
+    def strings(self, table: dict[str, Any], key: str, where: str, default: Any = _MISSING) -> tuple[str, ...]:
+        """A list whose every item is a non-empty string."""
+        items = tuple(self.get(table, key, list, where, default=default))
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(f"{_join(where, key)}[{i}]", "must be a non-empty string")
+        return items
+
     def regions(self, table: dict[str, Any], where: str) -> tuple[str, ...]:
-        regions = tuple(self.get(table, "regions", list, where, default=[]))
+        regions = self.strings(table, "regions", where, default=[])
         for r in regions:
             if r not in self.region_ids:
                 raise self.fail(_join(where, "regions"), f"unknown region {r!r}")
@@ -538,14 +549,14 @@ def _email(v: _Validator, entry: Any, where: str) -> EmailSender:
     domain = v.get(t, "domain", str, where).lower()
     if not _DOMAIN_RE.match(domain) or domain.startswith("*"):
         raise v.fail(f"{where}.domain", f"{domain!r} is not a domain")
-    ips = tuple(v.get(t, "sending_ips", list, where))
+    ips = v.strings(t, "sending_ips", where)
     for i, ip in enumerate(ips):
         v.wrap(f"{where}.sending_ips[{i}]", ipaddress.ip_address, ip)
     return EmailSender(
         domain=domain,
         sending_ips=ips,
-        dkim_selectors=tuple(v.get(t, "dkim_selectors", list, where, default=[])),
-        blocklists=tuple(v.get(t, "blocklists", list, where, default=[])),
+        dkim_selectors=v.strings(t, "dkim_selectors", where, default=[]),
+        blocklists=v.strings(t, "blocklists", where, default=[]),
         source=v.source(t, where),
     )
 
