@@ -247,7 +247,7 @@ def parse_reg_export(text: str) -> dict[str, dict[str, Any]]:
 def key_values(view: RegistryView, hive: str, path: str) -> dict[str, Any]:
     """The values of one key (hive names compared case-insensitively, `HKCU`/`HKLM` accepted); {} when absent."""
     short = {"HKCU": HKCU, "HKLM": HKLM}
-    want = f"{hive}\\{path}".lower()
+    want = f"{short.get(hive.upper(), hive)}\\{path}".lower()
     for key, values in view.items():
         head, _, rest = key.partition("\\")
         if f"{short.get(head.upper(), head)}\\{rest}".lower() == want:
