@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from app.engine.inputs import is_email
 from app.engine.options import CredentialsError, RunOptions, TurnCredentials, turn_credentials
-from app.engine.profile import Profile, ProfileError, load_profile, shipped_profiles
+from app.engine.profile import Profile, ProfileError, load_profile, read_toml, shipped_profiles
 from app.engine.urls import ProxyUrl, UrlError, parse_proxy_url
 from app.logs import redactor
 
 PRESET_FILENAME = "callready.toml"
 PRESET_SCHEMA_VERSION = 1
-_EMAIL_RE = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$")
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent  # the checkout holding app/, when running from source
 _TOP_KEYS = {"schema_version", "profile", "region", "support_email", "proxy_url", "show_email_step", "turn"}
 _TURN_KEYS = {"url", "username", "password", "secret"}
 
@@ -111,7 +110,7 @@ def parse_preset(data: dict[str, Any], path: Path) -> Preset:
         profile = _profile_ref(profile, path, fail)
     region = text(data, "region", "region")
     support = text(data, "support_email", "support_email")
-    if support is not None and not _EMAIL_RE.match(support):
+    if support is not None and not is_email(support):
         raise fail("support_email", f"{support!r} is not an email address")
     proxy = None
     proxy_text = text(data, "proxy_url", "proxy_url")
@@ -172,12 +171,14 @@ def _turn(body: Any, fail: Any, text: Any) -> TurnCredentials:
 # ---------------------------------------------------------------- finding and loading
 
 
-def preset_candidates(frozen: bool | None = None, executable: str | None = None, cwd: Path | None = None) -> list[Path]:
+def preset_candidates(
+    frozen: bool | None = None, executable: str | None = None, source_root: Path | None = None
+) -> list[Path]:
     """Where a preset is looked for: beside the program when packaged (also beside a macOS .app or an
-    AppImage), else in the current folder."""
+    AppImage), else beside the source checkout; never the current folder (anyone can drop a file there)."""
     frozen = getattr(sys, "frozen", False) if frozen is None else frozen
     if not frozen:
-        return [(cwd or Path.cwd()) / PRESET_FILENAME]
+        return [(source_root or _SOURCE_ROOT) / PRESET_FILENAME]
     exe = Path(executable or sys.executable).resolve()
     folders = [exe.parent]
     if (
@@ -208,15 +209,9 @@ def load_preset(explicit: Path | str | None = None) -> Preset:
     if path is None:
         return NO_PRESET
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PresetError(str(path), "file", exc.strerror or str(exc)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PresetError(str(path), "file", "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PresetError(str(path), "toml", str(exc)) from None
+        data = read_toml(path)  # regular files only, size- and depth-bounded
+    except ProfileError as exc:
+        raise PresetError(str(path), exc.field, exc.problem) from None
     preset = parse_preset(data, path)
     redactor().add(*preset.secrets())
     check_region(preset)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
+from app import cli, presets
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
 from app.engine.urls import parse_proxy_url
@@ -117,6 +117,9 @@ def test_explicit_missing_file_is_an_error_but_no_preset_is_fine(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     assert load_preset(None) is NO_PRESET
     write(tmp_path, 'region = "eu"\nprofile = "kudo"\n')
+    # issue 14: a callready.toml in the current folder is not a preset (anyone can drop one there)
+    assert find_preset(None) is None and load_preset(None) is NO_PRESET
+    monkeypatch.setattr(presets, "_SOURCE_ROOT", tmp_path)  # beside the program (the checkout) it is
     assert find_preset(None) == tmp_path / "callready.toml"
 
 
@@ -126,7 +129,8 @@ def test_candidates_beside_the_program(tmp_path: Path, monkeypatch) -> None:
     exe.parent.mkdir()
     exe.touch()
     assert preset_candidates(frozen=True, executable=str(exe)) == [tmp_path / "dist" / "callready.toml"]
-    assert preset_candidates(frozen=False, cwd=tmp_path) == [tmp_path / "callready.toml"]
+    assert preset_candidates(frozen=False, source_root=tmp_path) == [tmp_path / "callready.toml"]
+    assert preset_candidates(frozen=False) == [Path(presets.__file__).resolve().parent.parent / "callready.toml"]
     mac = tmp_path / "Apps" / "CallReady.app" / "Contents" / "MacOS" / "CallReady"
     mac.parent.mkdir(parents=True)
     mac.touch()
