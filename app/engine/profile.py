@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.engine.inputs import InputError, bounded_toml, read_regular_file
+from app.engine.inputs import InputError, bounded_toml, is_email, read_regular_file
 from app.engine.urls import (
     IceServerUrl,
     UrlError,
@@ -27,7 +27,6 @@ MAX_PROFILE_BYTES = 1024 * 1024  # the shipped profiles are 2-11 KB
 DEFAULT_PROFILE = "flo-recruit"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DOMAIN_RE = re.compile(r"^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$")
-_EMAIL_RE = re.compile(r"^[^@\s]+@([a-z0-9-]+\.)+[a-z]{2,}$")
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -326,7 +325,7 @@ def parse_profile(data: dict[str, Any], path: str) -> Profile:
     if default_region is not None and default_region not in v.region_ids:
         raise ProfileError(path, "default_region", f"{default_region!r} is not one of the regions")
     support = v.get(top, "support_email", str, "")
-    if not _EMAIL_RE.match(support):
+    if not is_email(support):
         raise ProfileError(path, "support_email", f"{support!r} is not an email address")
     proxy = top.get("self_hosted_proxy_url") or None
     if proxy is not None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
+from app.engine.inputs import is_email
 from app.engine.options import CredentialsError, RunOptions, turn_credentials
 from app.engine.urls import UrlError, parse_proxy_url
-
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SettingsError(ValueError):
@@ -33,7 +31,7 @@ def options_from_values(values: WelcomeValues, base: RunOptions | None = None) -
     """RunOptions for a run: `base` (defaults, tests, IT preset) with the page's entries applied."""
     base = base or RunOptions()
     email = values.email.strip()
-    if email and not _EMAIL_RE.match(email):
+    if email and not is_email(email):
         raise SettingsError(f"“{email}” does not look like an email address. Correct it, or leave it empty.")
     proxy = base.proxy
     if values.proxy_url:
