@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import ipaddress
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import dns.asyncquery
-import dns.exception
-import dns.message
-import dns.rcode
-import dns.rdatatype
-import dns.resolver
-
+from app.engine import dnsquery
+from app.engine.dnsquery import Exchange
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
-from app.engine.resolver import split_nameserver
 from app.engine.runner import Check, RunContext
 
 QUERY_TIMEOUT_S = 6.0
@@ -34,16 +25,6 @@ BLOCK_PAGE_NETWORKS = {
     "94.140.14.33/32": "AdGuard DNS block page",
 }  # fmt: skip
 _BLOCK_NETS = [(ipaddress.ip_network(n), label) for n, label in BLOCK_PAGE_NETWORKS.items()]
-
-
-@dataclass(frozen=True)
-class DnsAnswer:
-    """One query's outcome: rcode name (or 'timeout'/'unreachable'), addresses, server and time."""
-
-    rcode: str
-    addresses: tuple[str, ...]
-    server: str
-    elapsed_ms: int
 
 
 def sinkhole_reason(address: str, loopback_is_real: bool = False) -> str | None:
@@ -63,13 +44,19 @@ def sinkhole_reason(address: str, loopback_is_real: bool = False) -> str | None:
 
 
 def classify(
-    answers: Sequence[DnsAnswer], os_addresses: Sequence[str], os_error: str | None, loopback_is_real: bool = False
+    answers: Sequence[Exchange], os_addresses: Sequence[str], os_error: str | None, loopback_is_real: bool = False
 ) -> tuple[Status, str, tuple[str, ...], dict[str, Any]]:
-    """Pure classification of DNS evidence into status, summary, finding codes and extra facts."""
+    """Pure classification of DNS evidence into status, summary, finding codes and extra facts.
+
+    "Slow" is the round trip of the try that was answered: a query lost and answered on a resend is not slow."""
     addrs = [a for ans in answers for a in ans.addresses] or list(os_addresses)
     rcodes = {ans.rcode for ans in answers}
-    elapsed = max((ans.elapsed_ms for ans in answers), default=0)
+    elapsed = max((ans.rtt_ms for ans in answers if ans.answered), default=0)
     extra: dict[str, Any] = {}
+    resent = max((ans.answered_try for ans in answers if ans.answered), default=1)
+    lost = f" (answered on try {resent}: earlier queries got no answer)" if resent > 1 else ""
+    if lost:
+        extra["resent"] = lost.strip(" ()")
     if addrs:
         holes = {a: r for a in addrs if (r := sinkhole_reason(a, loopback_is_real))}
         if holes and len(holes) == len(set(addrs)):
@@ -78,7 +65,7 @@ def classify(
             return Status.FAIL, f"Blocked by a DNS filter: answered {first[0]} ({first[1]}).", ("dns_sinkhole",), extra
         if elapsed > SLOW_MS:
             return Status.WARN, f"Found, but slowly ({elapsed} ms).", ("dns_slow",), extra
-        return Status.PASS, f"Found {', '.join(addrs[:3])} in {elapsed} ms.", (), extra
+        return Status.PASS, f"Found {', '.join(addrs[:3])} in {elapsed} ms{lost}.", (), extra
     if "NXDOMAIN" in rcodes:
         return Status.FAIL, "The resolver says this name does not exist (NXDOMAIN).", ("dns_nxdomain",), extra
     if "SERVFAIL" in rcodes:
@@ -89,7 +76,17 @@ def classify(
         extra["offline"] = True
         if rcodes == {"unreachable"}:
             return Status.FAIL, "No DNS server can be reached (no network route).", ("dns_failure",), extra
-        return Status.FAIL, f"No answer from the DNS server within {QUERY_TIMEOUT_S:g} s.", ("dns_failure",), extra
+        tries = max((ans.tries for ans in answers), default=0)
+        sent = f" ({tries} tries each)" if tries > 1 else ""
+        return (
+            Status.FAIL,
+            f"No answer from the DNS server within {QUERY_TIMEOUT_S:g} s{sent}.",
+            ("dns_failure",),
+            extra,
+        )
+    if dnsquery.MALFORMED in rcodes:
+        why = next(a.note for a in answers if a.rcode == dnsquery.MALFORMED)
+        return Status.FAIL, f"The DNS server's answer could not be read: {why}.", ("dns_failure",), extra
     if "NOERROR" in rcodes:
         return Status.FAIL, "The name exists but has no address.", ("dns_failure",), extra
     reason = os_error or "no resolver answered"
@@ -97,40 +94,14 @@ def classify(
     return Status.FAIL, f"Lookup failed: {reason}.", ("dns_failure",), extra
 
 
-def system_nameservers() -> list[str]:
-    """The OS's configured nameservers as dnspython reads them (resolv.conf or the registry)."""
-    try:
-        return [str(n) for n in dns.resolver.Resolver(configure=True).nameservers]
-    except (dns.resolver.NoResolverConfiguration, OSError):
-        return []
-
-
-async def query(host: str, rdtype: str, nameservers: Sequence[str], timeout_s: float) -> DnsAnswer:
-    """Ask the nameservers in order (UDP, TCP on truncation); first real answer wins."""
-    q = dns.message.make_query(host, rdtype)
-    last = DnsAnswer("timeout", (), "", 0)
-    start = time.perf_counter()
+async def query(host: str, rdtype: str, nameservers: Sequence[str], timeout_s: float) -> Exchange:
+    """Ask the nameservers in order, each with its share of the deadline and resends (dnsquery); first real answer
+    (NOERROR, NXDOMAIN) wins."""
+    last = Exchange("", dnsquery.TIMEOUT)
     per_server = max(1.0, timeout_s / max(1, len(nameservers)))
     for ns in nameservers:
-        t0 = time.perf_counter()
-        ip, port = split_nameserver(ns)
-        try:
-            response, _tcp = await dns.asyncquery.udp_with_fallback(q, ip, timeout=per_server, port=port)
-        except dns.exception.Timeout:
-            last = DnsAnswer("timeout", (), ns, _ms(start))
-            continue
-        except OSError as exc:
-            kind = "unreachable" if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EPERM) else "error"
-            last = DnsAnswer(kind, (), ns, _ms(start))
-            continue
-        except dns.exception.DNSException:
-            last = DnsAnswer("FORMERR", (), ns, _ms(start))
-            continue
-        rcode = dns.rcode.to_text(response.rcode())
-        wanted = dns.rdatatype.from_text(rdtype)
-        addrs = tuple(rd.to_text() for rrset in response.answer if rrset.rdtype == wanted for rd in rrset)
-        answer = DnsAnswer(rcode, addrs, ns, int((time.perf_counter() - t0) * 1000))
-        if rcode in ("NOERROR", "NXDOMAIN"):
+        answer = await dnsquery.exchange(host, rdtype, ns, per_server)
+        if answer.rcode in ("NOERROR", "NXDOMAIN"):
             return answer
         last = answer
     return last
@@ -138,20 +109,24 @@ async def query(host: str, rdtype: str, nameservers: Sequence[str], timeout_s: f
 
 async def probe_host(host: str, ctx: RunContext) -> Outcome:
     """Resolve one host with dnspython (A, AAAA) and the OS resolver; classify the evidence."""
-    servers = list(ctx.options.nameservers) or system_nameservers()
+    servers = list(ctx.options.nameservers) or dnsquery.system_nameservers()
     types = ["A"] if ctx.profile.ipv4_only else ["A", "AAAA"]
     queries = [query(host, t, servers, QUERY_TIMEOUT_S) for t in types] if servers else []
     gathered: list[Any] = await asyncio.gather(ctx.resolver.resolve(host), *queries)
     os_res, answers = gathered[0], list(gathered[1:])
-    status, summary, codes, extra = classify(list(answers), os_res.addresses, os_res.error, ctx.options.loopback_is_real)
+    status, summary, codes, extra = classify(
+        list(answers), os_res.addresses, os_res.error, ctx.options.loopback_is_real
+    )
     details: dict[str, Any] = {
         "resolvers": servers,
         "answered_by": next((a.server for a in answers if a.rcode in ("NOERROR", "NXDOMAIN")), None),
-        "queries": {t: {"rcode": a.rcode, "addresses": list(a.addresses), "ms": a.elapsed_ms} for t, a in zip(types, answers, strict=False)},
-        "os_resolver": {"addresses": list(os_res.addresses), "ms": os_res.elapsed_ms, "error": os_res.error},
+        "queries": {t: a.evidence() for t, a in zip(types, answers, strict=False)},
+        "os_resolver": os_res.evidence(),
         **extra,
     }
-    outside = _outside_ranges(host, [a for ans in answers for a in ans.addresses] or list(os_res.addresses), ctx.profile)
+    outside = _outside_ranges(
+        host, [a for ans in answers for a in ans.addresses] or list(os_res.addresses), ctx.profile
+    )
     if outside and status is Status.PASS:
         details["outside_published_ranges"] = outside
         codes = (*codes, "dns_unexpected_address")
@@ -177,7 +152,3 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
         return Check(f"dns:{host}", Category.DNS, host, f"Find {host}", run, timeout_s=QUERY_TIMEOUT_S * 2 + 2)
 
     return [make(h) for h in profile.concrete_hosts()]
-
-
-def _ms(start: float) -> int:
-    return int((time.perf_counter() - start) * 1000)

@@ -82,10 +82,16 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
         details["rtt_ms"] = rtt_ms
         if reply.klass != "RESPONSE":
             return Outcome(Status.WARN, f"{host} answered STUN with an error ({reply.error_code}).", details)
+        if reply.mapped_address is None:  # RFC 8489 §7.3.3: a success without one is not a usable answer
+            details.update({"error_kind": net.PROTOCOL, "error": "a success answer without a mapped address"})
+            summary = f"{host} answered STUN on UDP {port}, but without this computer's address: not a usable answer."
+            return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
         return Outcome(
             Status.PASS, f"Direct route open: {host} sees this computer as {details.get('mapped_address')}.", details
         )
     assert error is not None
+    if isinstance(error, ice.NoAnswer):
+        details["tries"] = error.tries
     details["error_kind"] = _kind(error)
     details["error"] = net.describe_error(error) if not isinstance(error, ice.WrongProtocol) else str(error)
     details["classic_answered"] = old is not None
@@ -97,10 +103,13 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
         )
     elif details["error_kind"] == net.REFUSED:
         summary = f"{host} refused STUN on UDP {port} (port unreachable)."
+    elif isinstance(error, ice.WrongTransaction):
+        summary = f"{host} answered STUN on UDP {port}, but never to the request sent (another transaction id)."
     elif details["error_kind"] == net.PROTOCOL:
         summary = f"Something on UDP {port} answered, but not with STUN: {details['error']}."
     else:
-        summary = f"No STUN answer from {host} on UDP {port} within {ice.UDP_GIVE_UP_S:g} s."
+        tries = f" ({details['tries']} tries)" if details.get("tries") else ""
+        summary = f"No STUN answer from {host} on UDP {port} within {ice.UDP_GIVE_UP_S:g} s{tries}."
     return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
 
 
@@ -124,11 +133,18 @@ async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -
         net_close = conn.writer.transport
         ice.close_now(net_close)
     details.update(_reply_facts(reply))
-    return Outcome(Status.PASS, f"STUN over {details['transport'].upper()} works: {host} answered.", details)
+    how = details["transport"].upper()
+    if reply.klass != "RESPONSE":
+        return Outcome(Status.WARN, f"{host} answered STUN over {how} with an error ({reply.error_code}).", details)
+    if reply.mapped_address is None:
+        details.update({"error_kind": net.PROTOCOL, "error": "a success answer without a mapped address"})
+        summary = f"{host} answered STUN over {how}, but without this computer's address: not a usable answer."
+        return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
+    return Outcome(Status.PASS, f"STUN over {how} works: {host} answered.", details)
 
 
 def _reply_facts(reply: ice.StunReply) -> dict[str, Any]:
-    facts: dict[str, Any] = {"mapped_address": _fmt(reply.mapped_address)}
+    facts: dict[str, Any] = {"mapped_address": _fmt(reply.mapped_address), "tries": reply.tries}
     if reply.software:
         facts["software"] = reply.software
     if reply.other_address:

@@ -98,10 +98,13 @@ async def reach(address: str, url: IceServerUrl, proxy: ProxyUrl | None = None) 
             reply = await sock.transact(ice.allocate_request(), (address, url.port))
         except (TimeoutError, OSError, ice.WrongProtocol) as exc:
             d["udp_answered"] = sock.udp_answered
+            if isinstance(exc, ice.NoAnswer):
+                d["tries"] = exc.tries
             return _failed(exc, "allocate", where, f"UDP {url.port}", d)
         finally:
             sock.close()
         d["udp_answered"] = True
+        d["tries"] = reply.tries
     else:
         tls = os_trust_context() if url.transport == "tls" else None
         port_text = f"{url.transport.upper()} {url.port}"
@@ -147,8 +150,11 @@ async def reach(address: str, url: IceServerUrl, proxy: ProxyUrl | None = None) 
     how = f"{url.transport.upper()} {url.port}{through}"
     if proof:
         return Reach(True, f"Relay reachable over {how}: {url.host} asked for credentials.", d, proxy)
-    if reply.klass == "RESPONSE":
+    if reply.klass == "RESPONSE" and reply.relayed_address is not None and reply.mapped_address is not None:
         return Reach(True, f"Relay reachable over {how} (it allocated without credentials).", d, proxy)
+    if reply.klass == "RESPONSE" or reply.error_code is None:  # RFC 8656 §7.3: a success names both addresses
+        d.update({"error_kind": net.PROTOCOL, "error": "an Allocate answer without the relayed and mapped addresses"})
+        return Reach(False, f"{where} answered on {how}, but not as a TURN relay (no relayed address).", d, proxy)
     return Reach(
         True, f"A STUN server answered on {where}{through} ({d['answer']}), though not with the usual TURN challenge.",
         d, proxy,
@@ -178,6 +184,8 @@ def _failed(
     d.setdefault("failed_phase", phase)
     d["error_kind"] = kind
     d["error"] = str(exc) if isinstance(exc, ice.WrongProtocol) else net.describe_error(exc)
+    if isinstance(exc, ice.WrongTransaction):
+        return Reach(False, f"{where} answered on {port}, but never to the request sent (another transaction id).", d)
     if isinstance(exc, ice.WrongProtocol):
         d["answer_start"] = ice.printable_start(exc.data)
         return Reach(False, f"{where} answered on {port}, but not as a TURN relay ({d['answer_start']!r}).", d)
@@ -193,7 +201,8 @@ def _failed(
     if kind == net.UNREACHABLE:
         return Reach(False, f"{where} is unreachable on {port}: {d['error']}.", d)
     if kind == net.TIMEOUT:
-        return Reach(False, f"No answer from {where} on {port}: a firewall drops it.", d)
+        tries = f" ({d['tries']} tries)" if d.get("tries") else ""
+        return Reach(False, f"No answer from {where} on {port}{tries}: a firewall drops it.", d)
     return Reach(False, f"{where} on {port}: {d['error']}.", d)
 
 
