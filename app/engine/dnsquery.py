@@ -8,6 +8,7 @@ import errno
 import random
 import socket
 import struct
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -40,10 +41,17 @@ def split_nameserver(text: str) -> tuple[str, int]:
 
 
 def system_nameservers() -> list[str]:
-    """The OS's configured nameservers as dnspython reads them (resolv.conf or the registry)."""
+    """The OS's configured nameservers: on Windows those of the adapters that are up (app.probes.winnet), else as
+    dnspython reads them (resolv.conf, or the registry, where a malformed entry raises ValueError)."""
+    if sys.platform == "win32":
+        from app.probes import winnet
+
+        found = winnet.system_nameservers()
+        if found is not None:
+            return found
     try:
         return [str(n) for n in dns.resolver.Resolver(configure=True).nameservers]
-    except (dns.resolver.NoResolverConfiguration, OSError):
+    except (dns.resolver.NoResolverConfiguration, OSError, ValueError):
         return []
 
 

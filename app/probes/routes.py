@@ -61,12 +61,12 @@ def list_adapters() -> list[Adapter]:
     for name, entries in addrs.items():
         ips = tuple(_norm(e.address) for e in entries if e.family in (socket.AF_INET, socket.AF_INET6) and e.address)
         st = stats.get(name)
-        description, kind = extra.get(name, ("", ""))
+        description, kind, up = extra.get(name, ("", "", bool(st and st.isup)))
         if sys.platform.startswith("linux"):
             kind = linux_kind(name)
         elif sys.platform == "darwin":
             kind = darwin_kind(name)
-        adapters.append(Adapter(name, ips, bool(st and st.isup), description, kind))
+        adapters.append(Adapter(name, ips, up, description, kind))
     return adapters
 
 
@@ -96,48 +96,12 @@ def darwin_kind(name: str) -> str:
     return ""
 
 
-_WIN_KINDS = {6: "ethernet", 23: "ppp", 24: "loopback", 71: "wireless", 131: "tunnel", 53: "virtual"}
+def _windows_adapters() -> dict[str, tuple[str, str, bool]]:
+    """FriendlyName -> (Description, kind, up from the adapter's own OperStatus) via app.probes.winnet; {} on
+    failure."""
+    from app.probes import winnet
 
-
-def _windows_adapters() -> dict[str, tuple[str, str]]:
-    """FriendlyName -> (Description, kind) via GetAdaptersAddresses (iphlpapi, no admin rights); {} on failure."""
-    try:
-        import ctypes
-        from ctypes import wintypes
-
-        class _Addresses(ctypes.Structure):
-            pass
-
-        _Addresses._fields_ = [
-            ("Length", wintypes.ULONG), ("IfIndex", wintypes.DWORD), ("Next", ctypes.POINTER(_Addresses)),
-            ("AdapterName", ctypes.c_char_p), ("FirstUnicastAddress", ctypes.c_void_p),
-            ("FirstAnycastAddress", ctypes.c_void_p), ("FirstMulticastAddress", ctypes.c_void_p),
-            ("FirstDnsServerAddress", ctypes.c_void_p), ("DnsSuffix", ctypes.c_wchar_p),
-            ("Description", ctypes.c_wchar_p), ("FriendlyName", ctypes.c_wchar_p),
-            ("PhysicalAddress", ctypes.c_ubyte * 8), ("PhysicalAddressLength", wintypes.ULONG),
-            ("Flags", wintypes.ULONG), ("Mtu", wintypes.ULONG), ("IfType", wintypes.ULONG),
-            ("OperStatus", ctypes.c_int),
-        ]  # fmt: skip
-        get = ctypes.windll.iphlpapi.GetAdaptersAddresses  # type: ignore[attr-defined]
-        size = wintypes.ULONG(32 * 1024)
-        for _ in range(3):
-            buf = ctypes.create_string_buffer(size.value)
-            rc = get(0, 0x0E, None, buf, ctypes.byref(size))  # AF_UNSPEC; skip anycast/multicast/DNS
-            if rc == 0:
-                break
-            if rc != 111:  # ERROR_BUFFER_OVERFLOW: size now holds what is needed
-                return {}
-        else:
-            return {}
-        out: dict[str, tuple[str, str]] = {}
-        node = ctypes.cast(buf, ctypes.POINTER(_Addresses))
-        while node:
-            item = node.contents
-            out[item.FriendlyName or ""] = (item.Description or "", _WIN_KINDS.get(item.IfType, ""))
-            node = item.Next
-        return out
-    except Exception:  # any ctypes/OS surprise: fall back to names only
-        return {}
+    return {a.name: (a.description, a.kind, a.is_up) for a in winnet.adapters()}
 
 
 def _norm(address: str) -> str:

@@ -52,6 +52,11 @@ ADAPTER_PRODUCTS: tuple[tuple[str, str], ...] = (
     (r"expressvpn", "ExpressVPN"),
     (r"check point.*(vpn|virtual)", "Check Point Endpoint VPN"),
     (r"sonicwall", "SonicWall NetExtender"),
+    (r"f5 networks vpn|f5 access|big-?ip edge", "F5 BIG-IP Edge Client"),
+    (r"citrix (virtual adapter|secure access|gateway)|netscaler (gateway|vpn)", "Citrix Secure Access"),
+    (r"netmotion|absolute secure access", "NetMotion Mobility / Absolute Secure Access"),
+    (r"forcepoint|stonesoft", "Forcepoint VPN Client"),
+    (r"netskope", "Netskope"),
     (r"tap-windows|openvpn|tap0901|ovpn-dco", "OpenVPN"),
     (r"wireguard|wintun|^wg\d", "WireGuard"),
 )  # fmt: skip
@@ -59,6 +64,8 @@ _ADAPTER_RES = tuple((re.compile(p, re.IGNORECASE), product) for p, product in A
 
 # Interface names that are VPN tunnels when they carry an address (macOS utun/ipsec, Linux tun/tap/ppp).
 _GENERIC_NAME = re.compile(r"^(utun|tun|tap|ppp|ipsec|vpn)\d+$", re.IGNORECASE)
+# Last resort: an adapter whose description (or Windows connection name) says VPN.
+_VPN_WORD = re.compile(r"\bvpn\b", re.IGNORECASE)
 _TUNNEL_KINDS = {"tun", "ppp", "tunnel"}
 
 # Known VPN agent processes (lower-case, without .exe) -> product.
@@ -81,6 +88,8 @@ AGENT_PROCESSES: dict[str, str] = {
     "nordvpnd": "NordVPN", "nordvpn-service": "NordVPN",
     "mullvad-daemon": "Mullvad VPN", "expressvpnd": "ExpressVPN", "protonvpnservice": "Proton VPN",
     "tracsrvwrapper": "Check Point Endpoint VPN",
+    "f5fpclientw": "F5 BIG-IP Edge Client", "nsload": "Citrix Secure Access", "aoservice": "Citrix Secure Access",
+    "stagentsvc": "Netskope", "stagentui": "Netskope",
 }  # fmt: skip
 
 
@@ -115,6 +124,9 @@ def classify_adapter(adapter: Adapter, agents: Iterable[str] = ()) -> VpnMatch |
         names = sorted(set(agents))
         product = " / ".join(names) if names else GENERIC
         return VpnMatch(product, f"{adapter.kind or 'tunnel'} interface {adapter.name} with an address")
+    if _VPN_WORD.search(adapter.description) or _VPN_WORD.search(adapter.name):
+        names = sorted(set(agents))
+        return VpnMatch(" / ".join(names) if names else GENERIC, f"adapter {text!r} says VPN")
     return None
 
 

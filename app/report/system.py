@@ -60,6 +60,9 @@ def os_facts() -> dict[str, Any]:
         facts["macos"] = platform.mac_ver()[0]
     elif sys.platform == "win32":
         facts["windows"] = " ".join(x for x in platform.win32_ver() if x)
+        from app.probes.winnet import windows_name
+
+        facts["windows_name"] = windows_name(platform.version(), platform.release())  # 11 from build 22000
     else:
         facts["distribution"] = _os_release()
     return facts
@@ -129,12 +132,12 @@ def proxies(env: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def dns_resolvers(options: RunOptions | None = None) -> list[str]:
-    """The resolvers the run used: the ones given to the run, else the OS's (dnspython reads them)."""
+    """The resolvers the run used: the ones given to the run, else the OS's (on Windows: adapters that are up)."""
     if options is not None and options.nameservers:
         return list(options.nameservers)
-    import dns.resolver
+    from app.engine.dnsquery import system_nameservers
 
-    return [str(ns) for ns in dns.resolver.Resolver(configure=True).nameservers]
+    return system_nameservers()
 
 
 _PUBLIC_KEYS = ("public_address", "mapped_address", "xor_mapped_address", "reflexive_address", "srflx")

@@ -27,6 +27,16 @@ WINDOWS = [
     ("Tailscale", "Tailscale Tunnel", "virtual", ("100.101.102.103",), "Tailscale"),
     ("CloudflareWARP", "Cloudflare WARP Interface Tunnel", "virtual", ("172.16.0.2",), "Cloudflare WARP"),
     ("NordLynx", "NordLynx Tunnel", "virtual", V4, "NordVPN"),
+    # products common in law firms, by the adapter description Get-NetAdapter shows, and the "VPN" fallback
+    ("Ethernet 3", "F5 Networks VPN Adapter", "ethernet", V4, "F5 BIG-IP Edge Client"),
+    ("Ethernet 4", "Citrix Virtual Adapter", "ethernet", V4, "Citrix Secure Access"),
+    ("Mobility", "NetMotion Mobility Virtual Adapter", "ethernet", V4, "NetMotion Mobility / Absolute Secure Access"),
+    ("Ethernet 5", "Forcepoint VPN Client Adapter", "ethernet", V4, "Forcepoint VPN Client"),
+    ("Netskope Tunnel", "Netskope Tunnel Adapter", "ethernet", V4, "Netskope"),
+    ("Ethernet 6", "Contoso Secure VPN Adapter", "ethernet", V4, "VPN"),
+    ("Contoso VPN", "Contoso VPN", "ppp", V4, "VPN"),
+    ("Ethernet 11", "Acme VPNX Adapter", "ethernet", V4, None),  # the word VPN, not a substring
+    ("Ethernet 12", "Microsoft Wi-Fi Direct Virtual Adapter", "wireless", V4, None),
     # not VPNs
     ("Teredo Tunneling Pseudo-Interface", "Teredo Tunneling Pseudo-Interface", "tunnel", ("2001:0:c38c:c38c::1",), None),
     ("isatap.{5A3F2C1E-9B7D-4E11-8C3A-1F2E3D4C5B6A}", "Microsoft ISATAP Adapter", "tunnel", ("fe80::5efe:c0a8:102",),
@@ -141,3 +151,32 @@ def test_vpn_adapters_filters_a_mixed_inventory() -> None:
         Adapter("cscotun0", ("10.20.0.5",), True, "", "tun"),
     ]
     assert [a.name for a, _ in vpn_adapters(inventory)] == ["cscotun0"]
+
+
+def test_vpn_word_fallback_is_named_after_running_agents() -> None:
+    match = classify_adapter(Adapter("Ethernet 6", V4, True, "Contoso Secure VPN Adapter", "ethernet"), ("Netskope",))
+    assert match is not None and match.product == "Netskope" and "says VPN" in match.reason
+
+
+@pytest.mark.parametrize(
+    ("process", "product"),
+    [("f5fpclientW.exe", "F5 BIG-IP Edge Client"), ("nsload.exe", "Citrix Secure Access"),
+     ("stAgentSvc.exe", "Netskope")],
+)  # fmt: skip
+def test_more_agent_processes(process: str, product: str) -> None:
+    assert classify_process(process) == product
+
+
+def test_recorded_get_netadapter_state_comes_from_operstatus() -> None:
+    """tests/data/machines/win11-vpn-products: the Citrix adapter is Disconnected (OperStatus 2), so not a VPN."""
+    from pathlib import Path
+
+    from app.probes.winnet import parse_get_netadapter_json
+
+    path = Path(__file__).resolve().parents[1] / "data" / "machines" / "win11-vpn-products" / "get-netadapter.json"
+    listed = parse_get_netadapter_json(path.read_text("utf-8"))
+    inventory = [Adapter(a.name, V4, a.is_up, a.description, a.kind) for a in listed]
+    assert [m.product for _, m in vpn_adapters(inventory)] == [
+        "F5 BIG-IP Edge Client", "NetMotion Mobility / Absolute Secure Access", "Forcepoint VPN Client", "Netskope",
+        "VPN",
+    ]  # fmt: skip
