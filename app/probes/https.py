@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -13,6 +12,7 @@ from typing import Any, TypeVar
 import h11
 
 from app import __version__
+from app.engine.inputs import InputError, bounded_json
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile, WebTarget, WssTarget
@@ -75,8 +75,8 @@ def judge_response(resp: HttpResponse, expect: str) -> tuple[Status, str]:
         return Status.WARN, f"Reached, but the server answered {resp.status} {resp.reason}."
     if expect == "json":
         try:
-            json.loads(resp.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            bounded_json(resp.body, MAX_BODY)  # depth- and number-bounded: `[[[[...` is an answer, not a crash
+        except InputError:
             kind = resp.headers.get("content-type", "unknown type")
             return Status.WARN, f"Reached, but the answer was not the expected JSON ({resp.status}, {kind})."
     return Status.PASS, f"Reached: HTTP {resp.status}."
@@ -204,10 +204,11 @@ async def probe_web(target: WebTarget, ctx: RunContext, explicit: ProxyUrl | Non
             resp = await http_exchange(conn, host if port == 443 else f"{host}:{port}", target.url.path, HTTP_TIMEOUT_S)
         except (OSError, TimeoutError, h11.ProtocolError, ssl.SSLError) as exc:
             conn.timings_ms["http"] = int((time.perf_counter() - t0) * 1000)
-            details.update({"timings_ms": conn.timings_ms, "failed_phase": "http", "error": net.describe_error(exc)})
+            why = _http_error(exc, via)
+            details.update({"timings_ms": conn.timings_ms, "failed_phase": "http", "error": why})
             return Outcome(
                 Status.FAIL,
-                f"Connected, but no web answer from {host}: {net.describe_error(exc)}.",
+                f"Connected, but no web answer from {host}: {why}.",
                 details,
                 ("https_blocked",),
             )
@@ -228,6 +229,14 @@ async def probe_web(target: WebTarget, ctx: RunContext, explicit: ProxyUrl | Non
         summary = f"{summary[:-1]} through the proxy {via.route.proxy}."
     details["total_ms"] = int((time.perf_counter() - start) * 1000)
     return Outcome(status, summary, details)
+
+
+def _http_error(exc: BaseException, via: Via) -> str:
+    """Plain words for a failed HTTP exchange; an invalid answer is the server's unless a proxy carried it."""
+    if isinstance(exc, h11.ProtocolError):
+        who = "the answer (through the proxy)" if via.route.proxy is not None else "the server's answer"
+        return f"{who} is not valid HTTP ({exc})"
+    return net.describe_error(exc)
 
 
 async def publicly_trusted(host: str, port: int, via: Via, ctx: RunContext) -> bool | None:
@@ -278,8 +287,9 @@ def per_route_checks(
             return await probe(target, ctx, through)
 
         suffix, title_via = ("+proxy", " through the given proxy") if through else ("", "")
+        port = "" if target.url.port == 443 else f":{target.url.port}"  # two targets may differ only by port
         return Check(
-            f"{category.value}:{target.url.host}{target.url.path}{suffix}",
+            f"{category.value}:{target.url.host}{port}{target.url.path}{suffix}",
             category,
             f"{target.url} via {through}" if through else str(target.url),
             f"{title(target)}{title_via}",

@@ -37,6 +37,8 @@ UPGRADE_TIMEOUT_S = 4.0
 HOLD_S = 3.0
 PING_EVERY_S = 1.0
 MAX_REJECT_BODY = 16 * 1024
+MAX_UNSENT = 64 * 1024  # pongs queued for a peer that stopped reading: beyond this it is cut, not buffered
+STALLED = "the other side stopped reading what was sent"
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,11 @@ async def hold(conn: net.Connection, ws: WSConnection, hold_s: float, ping_every
                 payload = result.pings.to_bytes(4, "big")
                 sent_at[payload] = now
                 conn.writer.write(ws.send(PingEvent(payload=payload)))
-                await conn.writer.drain()
+                try:  # a peer that never reads must not hold the check past its hold time
+                    await asyncio.wait_for(conn.writer.drain(), max(0.05, start + hold_s - loop.time()))
+                except TimeoutError:
+                    result.cut_after_s, result.cut_how = loop.time() - start, STALLED
+                    break
                 result.pings += 1
                 next_ping += ping_every_s
             wait = max(0.01, min(next_ping, start + hold_s) - loop.time())
@@ -152,6 +158,9 @@ async def hold(conn: net.Connection, ws: WSConnection, hold_s: float, ping_every
                     if t is not None:
                         result.rtts_ms.append(int((loop.time() - t) * 1000))
                 elif isinstance(event, PingEvent):
+                    if conn.writer.transport.get_write_buffer_size() > MAX_UNSENT:
+                        result.cut_after_s, result.cut_how = loop.time() - start, STALLED
+                        break
                     conn.writer.write(ws.send(event.response()))
                 elif isinstance(event, CloseConnection):
                     result.cut_after_s = loop.time() - start
@@ -246,6 +255,8 @@ async def probe_wss(
         if held.cut_after_s is None:
             await _close(conn, ws)
         else:
+            if held.cut_how == STALLED:
+                conn.writer.transport.abort()  # unsent data would keep the socket open for good
             await conn.close()
     except BaseException:
         await conn.close()
