@@ -18,6 +18,7 @@ def _attach_parent_console() -> bool:
 
 
 if (sys.stdout is None or sys.stderr is None) and not _attach_parent_console():
+    sys.callready_no_console = True  # app/__main__.py shows fatal errors in a message box instead
     if sys.stdout is None:
         sys.stdout = open(os.devnull, "w", encoding="utf-8")
     if sys.stderr is None:
