@@ -1,33 +1,33 @@
 """Proxy discovery: which proxy (if any) a browser uses for each platform host, including PAC scripts.
 
-Settings come from `app.probes.proxy_os` (one interface per OS, explicit unknown). A PAC file
-(Netscape proxy auto-config, as browsers run it) is evaluated with dukpy, a maintained embedded
-JavaScript engine; the PAC helper functions (`shExpMatch`, `isInNet`, ...) are plain Python below.
+Settings come from `app.probes.proxy_os` (one interface per OS, explicit unknown). A PAC file (Netscape proxy
+auto-config) is evaluated as browsers evaluate it by `app.net.pac` (QuickJS in a worker thread with hard limits,
+look-ups done asynchronously first, answers cached per URL), so the event loop never waits on a script.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import fnmatch
 import ipaddress
-import signal
-import socket
+import os
+import stat
 import sys
-import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
-from app.engine.urls import ProxyUrl, UrlError, is_ip_address, parse_proxy_url
+from app.engine.urls import ProxyUrl, UrlError, parse_proxy_url
+from app.net.pac import sandbox
+from app.net.pac.answer import PacAnswer, parse_answer
+from app.net.pac.evaluator import PacEvaluator
 from app.probes.proxy_os import (
     CONFIGURED,
     DNS_WPAD_URL,
@@ -35,12 +35,10 @@ from app.probes.proxy_os import (
     UNKNOWN,
     SystemProxy,
     file_url_path,
-    proxy_from_text,
     read_system,
 )
 
 PAC_FETCH_TIMEOUT_S = 3.0
-PAC_EVAL_TIMEOUT_S = 2.0
 PAC_MAX_BYTES = 512 * 1024
 _LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
 
@@ -52,6 +50,7 @@ class Route:
     proxy: ProxyUrl | None
     source: str
     why: str = ""
+    pac_error: str = ""  # the PAC script failed (browsers then go direct): reported by the proxy check
 
     def describe(self) -> str:
         """`DIRECT` or `PROXY http://host:port` (passwords hidden)."""
@@ -95,7 +94,6 @@ def bypassed(host: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -126,227 +124,25 @@ def fixed_route(settings: SystemProxy, scheme: str, host: str) -> Route | None:
     return Route(proxy, settings.source)
 
 
-def parse_pac_answer(answer: str) -> list[tuple[str, str]]:
-    """`PROXY a:1; HTTPS b:2; DIRECT` -> [("PROXY", "a:1"), ("HTTPS", "b:2"), ("DIRECT", "")]."""
-    entries: list[tuple[str, str]] = []
-    for part in (answer or "").split(";"):
-        words = part.split()
-        if not words:
-            continue
-        kind = words[0].upper()
-        entries.append((kind, words[1] if len(words) > 1 else ""))
-    return entries
+def route_from_pac(answer: str | PacAnswer, source: str = "pac") -> Route:
+    """The route of a PAC answer: its first entry a browser would use (Chromium's reading; `answer.py`); no usable
+    entry means direct. The reason shown lists the parsed entries only, never credentials or raw text."""
+    parsed = answer if isinstance(answer, PacAnswer) else parse_answer(answer[: sandbox.ANSWER_MAX])
+    first = parsed.first_usable()
+    if first is None:
+        return Route(None, source, f"PAC gave no usable entry ({parsed.describe()}); browsers go direct")
+    return Route(first.proxy(), source, f"PAC: {parsed.describe()}")
 
 
-def route_from_pac(answer: str, source: str = "pac") -> Route:
-    """The first entry of a PAC answer a browser would use (HTTP proxies and DIRECT are supported here)."""
-    entries = parse_pac_answer(answer)
-    for kind, where in entries:
-        if kind == "DIRECT":
-            return Route(None, source, f"PAC: {answer.strip()}")
-        if kind == "PROXY" and where:
-            proxy = proxy_from_text(where)
-            if proxy:
-                return Route(proxy, source, f"PAC: {answer.strip()}")
-        if kind == "HTTPS" and where:
-            proxy = proxy_from_text(where, "https")
-            if proxy:
-                return Route(proxy, source, f"PAC: {answer.strip()}")
-    return Route(None, source, f"PAC gave no usable entry ({answer.strip() or 'empty'}); browsers go direct")
-
-
-# ---------------------------------------------------------------- PAC helper functions (Netscape PAC)
-
-
-def sh_exp_match(text: str, pattern: str) -> bool:
-    """`shExpMatch`: shell glob (`*`, `?`) over the whole string."""
-    return fnmatch.fnmatchcase(str(text), str(pattern))
-
-
-def is_in_net(address: str, pattern: str, mask: str) -> bool:
-    """`isInNet`: address (already an IP) inside pattern/mask."""
-    try:
-        ip = ipaddress.IPv4Address(address)
-        net = ipaddress.IPv4Network(f"{pattern}/{mask}", strict=False)
-    except ValueError:
-        return False
-    return ip in net
-
-
-def dns_domain_is(host: str, domain: str) -> bool:
-    """`dnsDomainIs`: the host ends with the domain."""
-    return str(host).lower().endswith(str(domain).lower())
-
-
-def local_host_or_domain_is(host: str, hostdom: str) -> bool:
-    """`localHostOrDomainIs`: exact match, or an unqualified host matching the first label."""
-    host, hostdom = str(host).lower(), str(hostdom).lower()
-    return host == hostdom or ("." not in host and hostdom.split(".")[0] == host)
-
-
-_DAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-
-
-def weekday_range(*args: str, now: dt.datetime | None = None) -> bool:
-    """`weekdayRange(wd1[, wd2][, "GMT"])`."""
-    args_l = [str(a).upper() for a in args]
-    gmt = bool(args_l) and args_l[-1] == "GMT"
-    days = [a for a in args_l if a in _DAYS]
-    if not days:
-        return False
-    now = now or (dt.datetime.now(dt.UTC) if gmt else dt.datetime.now())
-    today = now.weekday()
-    first = _DAYS.index(days[0])
-    last = _DAYS.index(days[1]) if len(days) > 1 else first
-    return first <= today <= last if first <= last else today >= first or today <= last
-
-
-def time_range(*args: Any, now: dt.datetime | None = None) -> bool:
-    """`timeRange(h1[, h2][, "GMT"])` by hours (the minute/second forms compare hours only)."""
-    gmt = bool(args) and str(args[-1]).upper() == "GMT"
-    hours = [int(a) for a in args if str(a).isdigit()]
-    if not hours:
-        return False
-    now = now or (dt.datetime.now(dt.UTC) if gmt else dt.datetime.now())
-    first, last = hours[0], hours[1] if len(hours) > 1 else hours[0]
-    return first <= now.hour <= last if first <= last else now.hour >= first or now.hour <= last
-
-
-def my_ip_address() -> str:
-    """`myIpAddress`: the local address of the default route (a UDP connect sends no packet)."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("198.51.100.1", 9))
-            return str(s.getsockname()[0])
-    except OSError:
-        return "127.0.0.1"
-
-
-_PAC_SHIMS = """
-function isPlainHostName(h) { return String(h).indexOf('.') < 0; }
-function dnsDomainIs(h, d) { return call_python('dnsDomainIs', String(h), String(d)); }
-function localHostOrDomainIs(h, d) { return call_python('localHostOrDomainIs', String(h), String(d)); }
-function isResolvable(h) { return call_python('dnsResolve', String(h)) !== null; }
-function isInNet(h, p, m) {
-  var ip = call_python('dnsResolve', String(h));
-  return ip !== null && call_python('isInNet', ip, String(p), String(m));
-}
-function dnsResolve(h) { return call_python('dnsResolve', String(h)); }
-function myIpAddress() { return call_python('myIpAddress'); }
-function dnsDomainLevels(h) { return String(h).split('.').length - 1; }
-function shExpMatch(s, p) { return call_python('shExpMatch', String(s), String(p)); }
-function weekdayRange() { return call_python('weekdayRange', Array.prototype.slice.call(arguments).map(String)); }
-function timeRange() { return call_python('timeRange', Array.prototype.slice.call(arguments).map(String)); }
-function dateRange() { return false; }
-function alert(m) {}
-"""
-
-
-class PacError(Exception):
-    """A PAC script that cannot be used: syntax error, no FindProxyForURL, exception, or too slow."""
-
-
-def evaluate_pac(script: str, url: str, host: str, resolve: Callable[[str], str | None]) -> str:
-    """Run `FindProxyForURL(url, host)` of `script` (blocking; call from a thread) and return its answer."""
-    import dukpy
-
-    interp = dukpy.JSInterpreter()
-    interp.export_function("dnsDomainIs", dns_domain_is)
-    interp.export_function("localHostOrDomainIs", local_host_or_domain_is)
-    interp.export_function("dnsResolve", lambda h: h if is_ip_address(h) else resolve(h))
-    interp.export_function("isInNet", is_in_net)
-    interp.export_function("myIpAddress", my_ip_address)
-    interp.export_function("shExpMatch", sh_exp_match)
-    interp.export_function("weekdayRange", lambda args: weekday_range(*args))
-    interp.export_function("timeRange", lambda args: time_range(*args))
-    try:
-        interp.evaljs(_PAC_SHIMS)
-        interp.evaljs(script)
-        answer = interp.evaljs(
-            "typeof FindProxyForURL === 'function' ? String(FindProxyForURL(dukpy.url, dukpy.host)) : null",
-            url=url,
-            host=host,
-        )
-    except _PacTimeout:
-        raise
-    except Exception as exc:  # dukpy raises JSRuntimeError for syntax and runtime errors
-        raise PacError(
-            f"the PAC script failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-        ) from None
-    if answer is None:
-        raise PacError("the PAC script defines no FindProxyForURL function")
-    return str(answer)
-
-
-class _PacTimeout(Exception):
-    """Raised by the interval timer inside a looping PAC script."""
-
-
-def evaluate_pac_bounded(
-    script: str, url: str, host: str, resolve: Callable[[str], str | None], timeout_s: float = PAC_EVAL_TIMEOUT_S
-) -> str:
-    """Evaluate with a deadline: dukpy holds the GIL while JavaScript runs, so a thread cannot stop a looping
-    script; an interval timer (SIGALRM) can, because dukpy's interrupt handler checks pending signals.
-    Where no timer exists (Windows, or not the main thread) the script runs unbounded; PAC files are tiny.
-    """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        return evaluate_pac(script, url, host, resolve)
-
-    def on_alarm(_signum: int, _frame: object) -> None:
-        raise _PacTimeout
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
-    try:
-        return evaluate_pac(script, url, host, resolve)
-    except _PacTimeout:
-        raise PacError(f"the PAC script did not answer within {timeout_s:g} s") from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def sync_resolver(
-    nameservers: Sequence[str], timeout_s: float = 1.0, known: dict[str, str | None] | None = None
-) -> Callable[[str], str | None]:
-    """`dnsResolve` for PAC scripts: answers already known to the run, else dnspython against the run's
-    nameservers, else the OS; None when not found."""
-    cache: dict[str, str | None] = dict(known or {})
-
-    def resolve(host: str) -> str | None:
-        if host in cache:
-            return cache[host]
-        try:
-            ipaddress.ip_address(host)
-            cache[host] = host
-            return host
-        except ValueError:
-            pass
-        address: str | None = None
-        if nameservers:
-            import dns.exception
-            import dns.resolver
-
-            from app.engine.resolver import split_nameserver
-
-            r = dns.resolver.Resolver(configure=False)
-            r.nameservers = [split_nameserver(n)[0] for n in nameservers]
-            r.port = split_nameserver(nameservers[0])[1]
-            r.lifetime = timeout_s
-            try:
-                address = next(iter(r.resolve(host, "A"))).to_text()
-            except (dns.exception.DNSException, StopIteration):
-                address = None
-        else:
-            try:
-                address = socket.gethostbyname(host)
-            except OSError:
-                address = None
-        cache[host] = address
-        return address
-
-    return resolve
+def pac_url_for(url: str) -> str:
+    """The URL a browser gives `FindProxyForURL`: ws/wss as http/https; credentials and fragment removed;
+    https reduced to scheme, host and port (Chromium and Firefox strip paths of secure URLs)."""
+    url = url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    if parts.scheme == "https":
+        return f"https://{netloc}/"
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 # ---------------------------------------------------------------- I/O: PAC fetch, per-run routing
@@ -372,9 +168,10 @@ async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FET
     parts = urlsplit(url)
     if parts.scheme == "file":
         try:
-            return PacScript(url, Path(file_url_path(url)).read_text("utf-8", errors="replace")[:PAC_MAX_BYTES])
-        except OSError as exc:
-            return PacScript(url, None, exc.strerror or str(exc))
+            text = await asyncio.wait_for(asyncio.to_thread(read_pac_file, file_url_path(url)), timeout_s)
+        except (OSError, TimeoutError) as exc:
+            return PacScript(url, None, (getattr(exc, "strerror", None) or str(exc) or "not readable in time").lower())
+        return PacScript(url, text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return PacScript(url, None, "unsupported PAC URL")
     host = parts.hostname
@@ -406,7 +203,20 @@ async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FET
         await conn.close()
     if resp.status != 200:
         return PacScript(url, None, f"HTTP {resp.status} {resp.reason}".strip(), _ms(start))
-    return PacScript(url, resp.body.decode("utf-8", errors="replace"), "", _ms(start))
+    return PacScript(url, resp.body[:PAC_MAX_BYTES].decode("utf-8", errors="replace"), "", _ms(start))
+
+
+def read_pac_file(path: str) -> str:
+    """A local PAC file: regular files only (never a FIFO or a device such as /dev/zero), at most PAC_MAX_BYTES."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(PAC_MAX_BYTES)
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", errors="replace")
 
 
 async def _first_loaded(urls: Sequence[str], ctx: RunContext | None) -> PacScript:
@@ -431,6 +241,15 @@ class SystemRoutes:
         self.effective = effective_settings(settings)
         self._nameservers = tuple(nameservers)
         self._pac: dict[str, asyncio.Task[PacScript]] = {}
+        self._evaluators: dict[str, PacEvaluator] = {}
+
+    def evaluator(self, script: PacScript, ctx: RunContext | None) -> PacEvaluator:
+        """The run's evaluator of `script` (answers cached per URL; names resolved through the run's resolver)."""
+        found = self._evaluators.get(script.url)
+        if found is None:
+            found = PacEvaluator(script.text or "", _pac_resolver(ctx))
+            self._evaluators[script.url] = found
+        return found
 
     async def pac_script(self, ctx: RunContext | None) -> PacScript | None:
         """The effective settings' PAC script, fetched once per run; auto-detect (WPAD) tries DHCP's URL, then
@@ -458,18 +277,11 @@ class SystemRoutes:
         if eff.pac_url or eff.auto_detect:
             pac = await self.pac_script(ctx)
             if pac is not None and pac.text is not None:
-                pac_url = url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
-                known: dict[str, str | None] = {}
-                if ctx is not None and host:
-                    res = await ctx.resolver.resolve(host)
-                    known[host] = res.addresses[0] if res.addresses else None
-                resolve = sync_resolver(self._nameservers, known=known)
-                try:
-                    answer = evaluate_pac_bounded(pac.text, pac_url, host, resolve)
-                except PacError as exc:
+                result = await self.evaluator(pac, ctx).find_proxy(pac_url_for(url), host.lower())
+                if result.answer is None:
                     fixed = fixed_route(eff, scheme, host)
-                    return fixed or Route(None, "pac", f"{exc}; browsers go direct")
-                return route_from_pac(answer, f"pac ({eff.source})")
+                    return fixed or Route(None, "pac", f"{result.error}; browsers go direct", result.error)
+                return route_from_pac(result.answer, f"pac ({eff.source})")
             fixed = fixed_route(eff, scheme, host)
             if fixed is not None and fixed.proxy is not None:
                 return fixed
@@ -478,6 +290,22 @@ class SystemRoutes:
                 return Route(None, "wpad", f"automatic detection found no proxy script ({why}); browsers go direct")
             return Route(None, "pac", f"PAC file not loaded ({why}); browsers go direct")
         return fixed_route(eff, scheme, host) or DIRECT
+
+
+def _pac_resolver(ctx: RunContext | None) -> Callable[[str], Awaitable[tuple[str, ...]]]:
+    """Look-ups for PAC scripts, asynchronous: the run's shared resolver, else the OS's (getaddrinfo) in time."""
+
+    async def resolve(name: str) -> tuple[str, ...]:
+        if ctx is not None:
+            return tuple((await ctx.resolver.resolve(name)).addresses)
+        try:
+            infos = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(name, None), PAC_FETCH_TIMEOUT_S)
+        except (OSError, TimeoutError, UnicodeError):
+            return ()
+        found = dict.fromkeys(str(info[4][0]) for info in infos)
+        return tuple(sorted(found, key=lambda a: ":" in a))
+
+    return resolve
 
 
 def effective_settings(settings: Sequence[SystemProxy]) -> SystemProxy:
@@ -537,11 +365,14 @@ async def probe_proxy(ctx: RunContext) -> Outcome:
     urls = [str(t.url) for t in ctx.profile.web] + [str(t.url) for t in ctx.profile.wss]
     per_url: dict[str, dict[str, str]] = {}
     proxies: list[str] = []
+    pac_errors: list[str] = []
     for url in urls:
         r = await routes.route(url, ctx)
         per_url[url] = {"route": r.describe(), "source": r.source, "why": r.why}
         if r.proxy is not None:
             proxies.append(str(r.proxy))
+        if r.pac_error:
+            pac_errors.append(r.pac_error)
     details["routes"] = per_url
     pac = routes._pac
     if pac:
@@ -559,6 +390,10 @@ async def probe_proxy(ctx: RunContext) -> Outcome:
         details["proxy"] = used
         return Outcome(Status.PASS, f"Web traffic goes through a proxy: {used} ({eff.source}).", details,
                        ("proxy_detected",))  # fmt: skip
+    if pac_errors:
+        details["pac"]["script_error"] = pac_errors[0]
+        return Outcome(Status.WARN, f"The proxy script was loaded but failed ({pac_errors[0]}); browsers then go "
+                       "direct, as this check does.", details)  # fmt: skip
     if "pac" in details and not details["pac"]["loaded"] and details["pac"]["auto_detect"]:
         return Outcome(Status.PASS, "No proxy: automatic proxy detection found no proxy script, so browsers go "
                        "direct.", details)  # fmt: skip

@@ -1,5 +1,5 @@
 """Proxy discovery from recorded inputs: environment, WinINET/WinHTTP registry values, `scutil --proxy`; bypass rules;
-PAC files evaluated by dukpy."""
+PAC files evaluated as browsers evaluate them (app.net.pac)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from app.net.pac.evaluator import PacEvaluator
+from app.net.pac.helpers import LocalAddresses
 from app.probes import proxy
 from app.probes.proxy_os import CONFIGURED, NONE, UNKNOWN, linux, macos, read_system, windows
 
@@ -127,15 +129,11 @@ def test_bypass_rules(host: str, patterns: list[str], expected: bool) -> None:
 
 
 def test_pac_answer_parsing() -> None:
-    assert proxy.parse_pac_answer("PROXY a:1; HTTPS b:2 ;DIRECT") == [
-        ("PROXY", "a:1"),
-        ("HTTPS", "b:2"),
-        ("DIRECT", ""),
-    ]
     r = proxy.route_from_pac("PROXY p.corp:8080; DIRECT")
     assert (r.proxy.host, r.proxy.port) == ("p.corp", 8080) and r.describe() == "PROXY http://p.corp:8080"
-    assert proxy.route_from_pac("SOCKS s:1; DIRECT").proxy is None
-    assert "no usable entry" in proxy.route_from_pac("SOCKS s:1").why
+    socks = proxy.route_from_pac("SOCKS s:1; DIRECT").proxy
+    assert socks is not None and (socks.scheme, socks.host, socks.port) == ("socks4", "s", 1)
+    assert "no usable entry" in proxy.route_from_pac("FOO s:1").why
 
 
 PAC = """
@@ -149,27 +147,37 @@ function FindProxyForURL(url, host) {
 """
 
 
+def _answer(script: str, url: str, host: str, names: dict[str, tuple[str, ...]]) -> str:
+    async def resolve(name: str) -> tuple[str, ...]:
+        return names.get(name, ())
+
+    result = asyncio.run(PacEvaluator(script, resolve, me=LocalAddresses()).find_proxy(url, host))
+    assert result.answer is not None, result.error
+    return result.answer.describe()
+
+
 def test_pac_file_is_evaluated_with_its_helper_functions() -> None:
-    names = {"inside.example": "10.9.8.7", "gs.daily.co": "203.0.113.5"}
-    resolve = names.get
-    assert (
-        proxy.evaluate_pac(PAC, "https://gs.daily.co/", "gs.daily.co", resolve) == "PROXY daily-proxy.corp:3128; DIRECT"
-    )
-    assert proxy.evaluate_pac(PAC, "https://inside.example/", "inside.example", resolve) == "DIRECT"
-    assert proxy.evaluate_pac(PAC, "https://wiki/", "wiki", resolve) == "DIRECT"
-    assert proxy.evaluate_pac(PAC, "http://www.example.org/", "www.example.org", resolve) == "PROXY www-proxy:80"
-    assert proxy.evaluate_pac(PAC, "https://x.whereby.com/", "x.whereby.com", resolve) == "PROXY default.corp:8080"
+    names = {"inside.example": ("10.9.8.7",), "gs.daily.co": ("203.0.113.5",)}
+    assert _answer(PAC, "https://gs.daily.co/", "gs.daily.co", names) == "PROXY daily-proxy.corp:3128; DIRECT"
+    assert _answer(PAC, "https://inside.example/", "inside.example", names) == "DIRECT"
+    assert _answer(PAC, "https://wiki/", "wiki", names) == "DIRECT"
+    assert _answer(PAC, "http://www.example.org/", "www.example.org", names) == "PROXY www-proxy:80"
+    assert _answer(PAC, "https://x.whereby.com/", "x.whereby.com", names) == "PROXY default.corp:8080"
 
 
 def test_broken_and_looping_pac_files_fail_plainly_and_in_time() -> None:
-    with pytest.raises(proxy.PacError, match="ReferenceError"):
-        proxy.evaluate_pac("function FindProxyForURL(u, h) { return nope(); }", "https://a/", "a", lambda h: None)
-    with pytest.raises(proxy.PacError, match="no FindProxyForURL"):
-        proxy.evaluate_pac("var x = 1;", "https://a/", "a", lambda h: None)
+    async def none(name: str) -> tuple[str, ...]:
+        return ()
+
+    def run(script: str, limit: float = 2.0) -> str:
+        return asyncio.run(
+            PacEvaluator(script, none, me=LocalAddresses(), time_limit_s=limit).find_proxy("https://a/", "a")
+        ).error
+
+    assert "ReferenceError" in run("function FindProxyForURL(u, h) { return nope(); }")
+    assert "no FindProxyForURL" in run("var x = 1;")
     start = time.perf_counter()
-    with pytest.raises(proxy.PacError, match="did not answer"):
-        proxy.evaluate_pac_bounded("function FindProxyForURL(u, h) { while (true) {} }", "https://a/", "a",
-                                   lambda h: None, 0.3)  # fmt: skip
+    assert "did not answer" in run("function FindProxyForURL(u, h) { while (true) {} }", 0.3)
     assert time.perf_counter() - start < 1.5
 
 
