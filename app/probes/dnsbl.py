@@ -23,6 +23,7 @@ class Answer:
     state: str
     codes: tuple[str, ...] = ()
     reason: str = ""
+    offline: bool = False  # the error is the DNS service being out of reach, not the list
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ZoneReport:
     problem: str = ""
     listed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unknown: dict[str, str] = field(default_factory=dict)
+    offline: bool = False  # not checked because DNS itself is out of reach: says nothing about the list
 
 
 def query_name(ip: str, zone: str) -> str:
@@ -75,12 +77,15 @@ async def _ask(lookup: Lookup, ip: str, zone: str) -> Answer:
     try:
         return classify_answer(await lookup(query_name(ip, zone), "A"))
     except DnsTempError as exc:
-        return Answer("error", (), str(exc) or "no answer")
+        return Answer("error", (), str(exc) or "no answer", exc.offline)
 
 
 async def check_zone(zone: str, ips: tuple[str, ...], lookup: Lookup) -> ZoneReport:
     """Self-test `zone`, then look up each IP; an unusable list reports nothing as listed."""
     t2, t1 = await asyncio.gather(_ask(lookup, "127.0.0.2", zone), _ask(lookup, "127.0.0.1", zone))
+    offline = next((a for a in (t2, t1) if a.offline), None)
+    if offline is not None:
+        return ZoneReport(zone, False, offline.reason, offline=True)
     problem = self_test_problem(t2, t1)
     if problem:
         return ZoneReport(zone, False, problem)

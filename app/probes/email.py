@@ -17,7 +17,8 @@ from app.engine.options import RunOptions
 from app.engine.profile import EmailSender, Profile
 from app.engine.resolver import split_nameserver
 from app.engine.runner import Check, RunContext
-from app.probes import dnsbl, mailgw, spf
+from app.probes import dmarc, dnsbl, mailgw, spf
+from app.probes.dmarc import parse_tags as parse_tags  # re-exported: DKIM tags share DMARC's syntax
 
 QUERY_TIMEOUT_S = 2.5
 CHECK_TIMEOUT_S = 8.0
@@ -25,13 +26,17 @@ INNER_TIMEOUT_S = 6.5  # below the runner's timeout, so a slow resolver gives "c
 
 
 class DnsLookup:
-    """Memoised dnspython lookups for one run (RFC 1035): record texts; [] for NXDOMAIN/NODATA; DnsTempError else."""
+    """Memoised dnspython lookups for one run (RFC 1035): record texts; [] for NXDOMAIN/NODATA; DnsTempError else.
+
+    A failure is `offline` when no DNS server can be reached (no route, nothing listening) or when a lookup times out
+    and no lookup of this run has had any answer yet: DNS itself is down, not the name asked for."""
 
     def __init__(self, nameservers: tuple[str, ...], timeout_s: float = QUERY_TIMEOUT_S) -> None:
         self._nameservers = nameservers
         self._timeout_s = timeout_s
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._memo: dict[tuple[str, str], asyncio.Task[list[str]]] = {}
+        self._answered = False  # some DNS server has answered some lookup of this run
 
     def _get_resolver(self) -> dns.asyncresolver.Resolver:
         if self._resolver is None:
@@ -62,13 +67,19 @@ class DnsLookup:
         try:
             answer = await resolver.resolve(name + ".", rdtype, search=False, raise_on_no_answer=False)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            self._answered = True
             return []
         except dns.resolver.LifetimeTimeout:
-            raise spf.DnsTempError(f"no answer for {name} {rdtype} within {self._timeout_s:g} s") from None
-        except dns.resolver.NoNameservers:
-            raise spf.DnsTempError(f"the DNS server failed for {name} {rdtype} (SERVFAIL or refused)") from None
+            raise spf.DnsTempError(
+                f"no answer from the DNS server within {self._timeout_s:g} s", offline=not self._answered
+            ) from None
+        except dns.resolver.NoNameservers as exc:
+            why, offline = nameserver_failure(exc.kwargs.get("errors") or [])
+            self._answered = self._answered or not offline
+            raise spf.DnsTempError(why if offline else f"{why} for {name} {rdtype}", offline=offline) from None
         except dns.exception.DNSException as exc:
             raise spf.DnsTempError(f"{name} {rdtype}: {type(exc).__name__}") from None
+        self._answered = True
         if answer.rrset is None:
             return []
         return [_text(rd, rdtype) for rd in answer.rrset]
@@ -83,6 +94,18 @@ def _retrieved(task: asyncio.Future[Any]) -> None:
     """Mark a memoised lookup's exception as seen (its waiters may all have been cancelled)."""
     if not task.cancelled():
         task.exception()
+
+
+def nameserver_failure(errors: list[Any]) -> tuple[str, bool]:
+    """Why every DNS server failed, from dnspython's (server, tcp, port, exception or rcode, response) tuples, and
+    whether DNS itself is out of reach (only socket errors: no route, nothing listening) rather than one answer."""
+    rcodes = [e[3] for e in errors if isinstance(e[3], str)]
+    if rcodes:
+        return f"the DNS server answered {'/'.join(dict.fromkeys(rcodes))}", False
+    oserrors = [e[3] for e in errors if isinstance(e[3], OSError)]
+    if oserrors and len(oserrors) == len(errors):
+        return f"no DNS server can be reached ({oserrors[0].strerror or type(oserrors[0]).__name__})", True
+    return "the DNS server gave no usable answer", False
 
 
 def _text(rd: Any, rdtype: str) -> str:
@@ -114,6 +137,11 @@ async def fcrdns(ip: str, lookup: spf.Lookup) -> tuple[list[str], bool | None]:
     return names, False
 
 
+def not_checked(cause: str, details: dict[str, Any]) -> Outcome:
+    """DNS itself is out of reach: the check says nothing about the sender or recipient (no finding)."""
+    return Outcome(Status.SKIP, f"Not checked: {cause}.", {**details, "offline": True, "cause": cause})
+
+
 async def probe_sending_ip(sender: EmailSender, ip: str, lookup: spf.Lookup) -> Outcome:
     """SPF (RFC 7208) of the sending domain for one sending IP, plus its forward-confirmed reverse DNS."""
     result, (ptr_names, confirmed) = await asyncio.gather(
@@ -124,6 +152,8 @@ async def probe_sending_ip(sender: EmailSender, ip: str, lookup: spf.Lookup) -> 
         "spf_mechanism": result.mechanism, "spf_reason": result.reason, "spf_dns_lookups": result.dns_lookups,
         "spf_void_lookups": result.void_lookups, "ptr_names": ptr_names, "fcrdns": confirmed,
     }  # fmt: skip
+    if result.explanation:
+        details["spf_explanation"] = result.explanation
     rdns = {
         True: "",
         False: f" Its reverse DNS ({', '.join(ptr_names) or 'none'}) does not point back to it.",
@@ -132,6 +162,8 @@ async def probe_sending_ip(sender: EmailSender, ip: str, lookup: spf.Lookup) -> 
     if result.result == "pass":
         return Outcome(Status.PASS, f"{sender.domain}'s SPF allows {ip} ({result.mechanism}).{rdns}", details)
     if result.result == "temperror":
+        if result.offline:
+            return not_checked(result.reason, details)
         return Outcome(Status.SKIP, f"Could not check SPF for {ip}: {result.reason}.", details)
     why = {
         "none": f"{sender.domain} publishes no SPF record",
@@ -143,16 +175,6 @@ async def probe_sending_ip(sender: EmailSender, ip: str, lookup: spf.Lookup) -> 
     return Outcome(
         Status.WARN, f"{why}; mail from it may be filtered.{rdns}", details, ("email_sender_not_authorized",)
     )
-
-
-def parse_tags(record: str) -> dict[str, str]:
-    """`k=v; k=v` tag lists of DMARC (RFC 7489 §6.4) and DKIM (RFC 6376 §3.2)."""
-    tags = {}
-    for part in record.split(";"):
-        key, sep, value = part.strip().partition("=")
-        if sep:
-            tags[key.strip().lower()] = "".join(value.split())
-    return tags
 
 
 def dkim_key_facts(record: str) -> dict[str, Any]:
@@ -174,25 +196,17 @@ def dkim_key_facts(record: str) -> dict[str, Any]:
     return facts
 
 
-async def dmarc_record(domain: str, lookup: spf.Lookup) -> tuple[str, dict[str, str]] | None:
-    """The DMARC policy at _dmarc.<domain>, else at the organizational domain (RFC 7489 §6.6.3, last two labels)."""
-    candidates = [domain]
-    parent = ".".join(domain.split(".")[-2:])
-    if parent != domain:
-        candidates.append(parent)
-    for name in candidates:
-        records = [r for r in await lookup(f"_dmarc.{name}", "TXT") if r.lower().startswith("v=dmarc1")]
-        if len(records) == 1:
-            return f"_dmarc.{name}", parse_tags(records[0])
-    return None
-
-
 async def probe_sender_domain(sender: EmailSender, lookup: spf.Lookup) -> Outcome:
-    """DMARC policy (RFC 7489) and the DKIM keys (RFC 6376) for the profile's selectors."""
-    details: dict[str, Any] = {"sender_domain": sender.domain}
+    """DMARC policy (RFC 7489 §6.6.3, organisational domain from the Public Suffix List) and the DKIM keys
+    (RFC 6376) for the profile's selectors."""
+    details: dict[str, Any] = {
+        "sender_domain": sender.domain, "organizational_domain": dmarc.organizational_domain(sender.domain),
+    }  # fmt: skip
     try:
-        dmarc = await dmarc_record(sender.domain, lookup)
+        policy = await dmarc.discover(sender.domain, lookup)
     except spf.DnsTempError as exc:
+        if exc.offline:
+            return not_checked(str(exc), details)
         return Outcome(Status.SKIP, f"Could not look up DMARC for {sender.domain}: {exc}.", details)
 
     async def key(selector: str) -> tuple[str, dict[str, Any]]:
@@ -213,20 +227,28 @@ async def probe_sender_domain(sender: EmailSender, lookup: spf.Lookup) -> Outcom
             if present
             else f" No DKIM key found for selector(s) {', '.join(sender.dkim_selectors)}."
         )
-    if dmarc is None:
+    if policy is None:
         return Outcome(
             Status.WARN, f"{sender.domain} has no DMARC policy.{dkim_text}", details, ("email_dmarc_missing",)
         )
-    name, tags = dmarc
-    details.update({"dmarc_record": name, "dmarc_policy": tags.get("p", ""), "dmarc_tags": tags})
-    policy = tags.get("p", "") or "(none given)"
-    return Outcome(Status.PASS, f"{sender.domain} publishes DMARC (policy {policy}).{dkim_text}", details)
+    details.update({
+        "dmarc_record": policy.record_name, "dmarc_policy": policy.policy, "dmarc_tags": policy.tags,
+        "dmarc_from_organizational_domain": policy.from_organizational_domain,
+    })  # fmt: skip
+    where = f" (from {policy.record_name})" if policy.from_organizational_domain else ""
+    return Outcome(
+        Status.PASS,
+        f"{sender.domain} publishes DMARC (policy {policy.policy or '(none given)'}){where}.{dkim_text}",
+        details,
+    )
 
 
 async def probe_blocklist(sender: EmailSender, zone: str, lookup: spf.Lookup) -> Outcome:
     """One DNS blocklist: self-test (RFC 5782 §5), then each sending IP."""
     report = await dnsbl.check_zone(zone, sender.sending_ips, lookup)
     details: dict[str, Any] = {"blocklist": zone, "sender_domain": sender.domain, "usable": report.usable}
+    if report.offline:
+        return not_checked(report.problem, details)
     if not report.usable:
         details["problem"] = report.problem
         return Outcome(
@@ -251,29 +273,32 @@ async def probe_blocklist(sender: EmailSender, zone: str, lookup: spf.Lookup) ->
 
 
 async def probe_recipient(domain: str, sender: EmailSender, lookup: spf.Lookup) -> Outcome:
-    """MX of the person's domain (RFC 5321 §5.1, null MX RFC 7505), its gateway, and the allowlisting steps."""
+    """MX of the person's domain (RFC 5321 §5.1: no MX means the address record; RFC 7505: a null MX refuses mail),
+    its gateway, and the allowlisting steps."""
     details: dict[str, Any] = {"recipient_domain": domain}
     try:
         mx = mailgw.mx_hosts(await lookup(domain, "MX"))
     except spf.DnsTempError as exc:
+        if exc.offline:
+            return not_checked(str(exc), details)
         return Outcome(Status.SKIP, f"Could not look up the mail servers of {domain}: {exc}.", details)
     details["mx"] = [f"{p} {h or '.'}" for p, h in mx]
     if mailgw.is_null_mx(mx):
-        return Outcome(Status.WARN, f"{domain} declares that it accepts no email (null MX).", details, ("email_no_mx",))
+        return Outcome(Status.WARN, f"{domain} declares that it accepts no email (null MX, RFC 7505).", details,
+                       ("email_no_mx",))  # fmt: skip
     if not mx:
-        try:
-            has_address = bool(await lookup(domain, "A")) or bool(await lookup(domain, "AAAA"))
-        except spf.DnsTempError:
-            has_address = False
-        tail = " (only a web address; it rarely accepts mail)" if has_address else " and no address at all"
-        return Outcome(Status.WARN, f"{domain} has no mail server (MX) record{tail}.", details, ("email_no_mx",))
+        return await _implicit_mx(domain, sender, lookup, details)
     hosts = [h for _, h in mx]
     gateway = mailgw.recognise(hosts)
+    org = dmarc.organizational_domain(domain)  # a subdomain's mailbox evidence may sit at the organisation's name
+    details["organizational_domain"] = org
     try:
-        txt, cname = await asyncio.gather(lookup(domain, "TXT"), lookup(f"autodiscover.{domain}", "CNAME"))
+        txt, cname, org_txt = await asyncio.gather(
+            lookup(domain, "TXT"), lookup(f"autodiscover.{domain}", "CNAME"), _txt_if(org != domain, org, lookup)
+        )
     except spf.DnsTempError:
-        txt, cname = [], []
-    mailbox = mailgw.mailbox_host(txt, cname[0] if cname else "")
+        txt, cname, org_txt = [], [], []
+    mailbox = mailgw.mailbox_host(txt, cname[0] if cname else "") or mailgw.mailbox_host(org_txt)
     name = gateway.name if gateway else f"your mail server ({', '.join(hosts[:2])})"
     if gateway is not None and mailbox == "m365" and gateway.id != "m365":
         name += ", with mailboxes in Microsoft 365"
@@ -281,7 +306,38 @@ async def probe_recipient(domain: str, sender: EmailSender, lookup: spf.Lookup) 
         "gateway": name, "gateway_id": gateway.id if gateway else "", "mailbox_host": mailbox,
         "gateway_steps": mailgw.allowlist_steps(gateway, sender.domain, sender.sending_ips, mailbox),
     })  # fmt: skip
+    if sources := mailgw.step_sources(gateway, mailbox):
+        details["gateway_sources"] = sources
     return Outcome(Status.PASS, f"Mail for {domain} goes through {name}.", details, ("email_gateway",))
+
+
+async def _txt_if(wanted: bool, name: str, lookup: spf.Lookup) -> list[str]:
+    return await lookup(name, "TXT") if wanted else []
+
+
+async def _implicit_mx(domain: str, sender: EmailSender, lookup: spf.Lookup, details: dict[str, Any]) -> Outcome:
+    """No MX: mail goes to the domain's own address record (RFC 5321 §5.1), or nowhere when it has none."""
+    try:
+        addresses = [*await lookup(domain, "A"), *await lookup(domain, "AAAA")]
+    except spf.DnsTempError as exc:
+        if exc.offline:
+            return not_checked(str(exc), details)
+        return Outcome(Status.SKIP, f"{domain} has no MX record; could not look up its address: {exc}.", details)
+    if not addresses:
+        return Outcome(Status.WARN, f"{domain} has no mail server: no MX record and no address.", details,
+                       ("email_no_mx",))  # fmt: skip
+    details.update({
+        "implicit_mx": addresses, "mx_fallback": ", ".join(addresses[:4]), "gateway": f"the host {domain}",
+        "gateway_id": "", "mailbox_host": "",
+        "gateway_steps": mailgw.allowlist_steps(None, sender.domain, sender.sending_ips),
+    })  # fmt: skip
+    return Outcome(
+        Status.PASS,
+        f"{domain} has no MX record, so mail goes to its own address ({', '.join(addresses[:2])}), as RFC 5321 "
+        "§5.1 allows.",
+        details,
+        ("email_implicit_mx",),
+    )
 
 
 # ---------------------------------------------------------------- plan
@@ -295,14 +351,18 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     lookup = DnsLookup(options.nameservers)
     checks: list[Check] = []
 
-    def add(cid: str, target: str, title: str, make: Any) -> None:
+    address = (options.email or "").strip()
+    judged = bool(address) and "@" in address
+
+    def add(cid: str, target: str, title: str, make: Any, sender_check: bool = True) -> None:
         async def run(ctx: RunContext) -> Outcome:
             try:
                 async with asyncio.timeout(INNER_TIMEOUT_S):
-                    return await make()  # type: ignore[no-any-return]
+                    outcome: Outcome = await make()
             except TimeoutError:  # a slow resolver: unknown, never a failure of the sender or recipient
-                return Outcome(Status.SKIP, f"Could not check: DNS answers took longer than {INNER_TIMEOUT_S:g} s.",
-                               {"timed_out": True})  # fmt: skip
+                outcome = Outcome(Status.SKIP, f"Could not check: DNS answers took longer than {INNER_TIMEOUT_S:g} s.",
+                                  {"timed_out": True})  # fmt: skip
+            return outcome if judged or not sender_check else reference_only(outcome)
 
         checks.append(Check(f"email:{cid}", Category.EMAIL, target, title, run, timeout_s=CHECK_TIMEOUT_S))
 
@@ -311,13 +371,22 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     add(f"domain:{sender.domain}", sender.domain, "Sender's email policy", lambda: probe_sender_domain(sender, lookup))
     for zone in sender.blocklists:
         add(f"blocklist:{zone}", zone, f"Not on {zone}", lambda z=zone: probe_blocklist(sender, z, lookup))
-    address = (options.email or "").strip()
-    if address and "@" in address:
+    if judged:
         domain = address.rsplit("@", 1)[1].lower().rstrip(".")
-        add(f"recipient:{domain}", domain, "Your mail server", lambda: probe_recipient(domain, sender, lookup))
+        add(f"recipient:{domain}", domain, "Your mail server", lambda: probe_recipient(domain, sender, lookup), False)
     else:
-        add("recipient", "your email address", "Your mail server", _missing_address)
+        add("recipient", "your email address", "Your mail server", _missing_address, False)
     return checks
+
+
+def reference_only(outcome: Outcome) -> Outcome:
+    """A sender check run without the person's email address: kept for the bundle and Details, never judged (no
+    finding, so no verdict or step); a problem it saw is 'not checked' with the reason, never a pass."""
+    details = {**outcome.details, "judged": False, "why_not_judged": "no email address was given"}
+    if outcome.status in (Status.PASS, Status.SKIP):
+        return Outcome(outcome.status, outcome.summary, details)
+    details["status_if_judged"] = outcome.status.value
+    return Outcome(Status.SKIP, f"Not judged without an email address: {outcome.summary}", details)
 
 
 async def _missing_address() -> Outcome:

@@ -9,54 +9,72 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Gateway:
-    """A mail filtering service: how its MX names look, and the allowlisting steps ({domain}, {ips})."""
+    """A mail filtering service: how its MX names look, the allowlisting steps ({domain}, {ips}), and the vendor's
+    own page those steps come from ("" when no vendor page was found: then the steps name no menu path)."""
 
     id: str
     name: str
     mx_pattern: str
     steps: str
+    source: str = ""
 
 
+def _unsourced(name: str) -> str:
+    return (
+        f"In the {name} administration console, add {{domain}} and the sending IPs {{ips}} to the allowed or safe "
+        "senders for inbound mail (no vendor page is cited here, so look up the exact menu in its documentation)."
+    )
+
+
+# Source: https://learn.microsoft.com/en-us/microsoft-365/security/office-365-security/connection-filter-policies-configure
+# (the IP Allow List of the default connection filter policy, in the Microsoft Defender portal).
 M365_STEPS = (
-    "In Microsoft 365 (Exchange admin center > Mail flow > Rules) add a rule: if the sender's domain is {domain} "
-    "and the sender IP is in {ips}, set the spam confidence level (SCL) to -1 (bypass spam filtering); "
-    "or in Microsoft Defender > Policies > Anti-spam > Connection filter policy add {ips} to the IP Allow List. "
-    "Release earlier messages from Quarantine."
+    "In the Microsoft Defender portal > Email & collaboration > Policies & rules > Threat policies > Anti-spam, open "
+    "Connection filter policy (Default) > Edit connection filter policy and add {ips} under 'Always allow messages "
+    "from the following IP addresses or address range' (the IP Allow List). Release earlier messages from {domain} "
+    "from Quarantine."
+)
+M365_SOURCE = (
+    "https://learn.microsoft.com/en-us/microsoft-365/security/office-365-security/connection-filter-policies-configure"
+)
+# Source: https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/use-connectors-to-configure-mail-flow/enhanced-filtering-for-connectors
+M365_BEHIND_GATEWAY_SOURCE = (
+    "https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/use-connectors-to-configure-mail-flow/"
+    "enhanced-filtering-for-connectors"
 )
 
 GATEWAYS: tuple[Gateway, ...] = (
-    Gateway("m365", "Microsoft 365 (Exchange Online Protection)", r"\.mail\.protection\.(outlook\.com|outlook\.de|partner\.outlook\.cn)$", M365_STEPS),
+    Gateway("m365", "Microsoft 365 (Exchange Online Protection)", r"\.mail\.protection\.(outlook\.com|outlook\.de|partner\.outlook\.cn)$",
+            M365_STEPS, M365_SOURCE),
     Gateway("google", "Google Workspace (Gmail)", r"(^|\.)aspmx\.l\.google\.com$|^aspmx\d*\.googlemail\.com$|^smtp\.google\.com$",
-            "In the Google Admin console > Apps > Google Workspace > Gmail > Spam, Phishing and Malware: add {ips} to "
-            "the Email allowlist, and under Spam add an approved senders list with {domain} and tick 'Bypass spam "
-            "filters' (keep 'require sender authentication' on)."),
-    Gateway("proofpoint", "Proofpoint", r"\.(pphosted\.com|ppe-hosted\.com)$",
-            "In Proofpoint (Email Protection > Spam Detection > Organizational Safe List; Proofpoint Essentials: "
-            "Security Settings > Sender Lists > Allowed Senders) add {domain} and the IPs {ips}."),
+            "In the Google Admin console > Apps > Google Workspace > Gmail > Spam, Phishing and Malware, select the "
+            "top-level organization and add {ips} to the Email allowlist setting; for {domain} itself, add an approved "
+            "senders list in the Spam setting.",
+            "https://support.google.com/a/answer/60751"),
     Gateway("mimecast", "Mimecast", r"\.mimecast(-offshore)?\.(com|co\.za)$",
-            "In the Mimecast Administration console > Gateway > Policies > Permitted Senders add a policy for "
-            "{domain} (and the IPs {ips} as source addresses)."),
-    Gateway("barracuda", "Barracuda Email Protection", r"\.barracudanetworks\.com$|\.barracuda\.com$",
-            "In Barracuda Email Gateway Defense > Inbound Settings: exempt {domain} under Sender Policies and "
-            "exempt {ips} under IP Address Policies."),
-    Gateway("cisco", "Cisco Secure Email (IronPort)", r"\.iphmx\.com$",
-            "In Cisco Secure Email > Mail Policies > HAT Overview add {ips} to the ALLOWED_LIST sender group, and "
-            "add {domain} to a safelist (Mail Policies > Incoming Mail Policies)."),
-    Gateway("symantec", "Broadcom / Symantec Email Security.cloud", r"\.messagelabs\.com$",
-            "In the Email Security.cloud portal > Services > Email Services > Anti-Spam > Approved Senders add "
-            "{domain} and {ips}."),
-    Gateway("forcepoint", "Forcepoint Email Security", r"\.mailcontrol\.com$",
-            "In the Forcepoint Cloud Security Gateway portal > Email > Policy Management add {domain} and {ips} "
-            "to the policy's allowlist."),
-    Gateway("trendmicro", "Trend Micro Email Security", r"\.tmes\.trendmicro\.(com|eu)$|\.(hes|tmes)\.trendmicro\.[a-z.]+$",
-            "In Trend Micro Email Security > Inbound Protection > Spam Filtering > Approved Senders add {domain}, "
-            "and add {ips} to Connection Filtering > IP Reputation > Approved List."),
+            "In the Mimecast Administration Console > Policies > Gateway Policies > Permitted Senders create a new "
+            "policy: Permit Sender, addresses based on Both, from {domain}, and the sending IPs {ips} (each with /32) "
+            "as Source IP Ranges.",
+            "https://mimecastsupport.zendesk.com/hc/en-us/articles/42979302935955-Policies-Configuring-and-Managing-Permitted-Senders"),
+    Gateway("barracuda", "Barracuda Email Gateway Defense", r"\.barracudanetworks\.com$|\.barracuda\.com$",
+            "In Barracuda Email Gateway Defense > Inbound Settings > IP Address Policies exempt {ips}, and under "
+            "Inbound Settings > Sender Policies exempt {domain}.",
+            "https://campus.barracuda.com/product/emailgatewaydefense/doc/96023004/ip-analysis-inbound/"),
     Gateway("sophos", "Sophos Email", r"\.hydra\.sophos\.com$",
-            "In Sophos Central > Email Protection > Settings > Allow/Block add {domain} and each of {ips} as "
-            "allowed senders."),
-    Gateway("hornetsecurity", "Hornetsecurity", r"\.hornetsecurity\.com$",
-            "In the Hornetsecurity Control Panel > Spam and Malware Protection > Filter settings add {domain} and "
-            "{ips} to the allowlist."),
+            "In Sophos Central Admin > Global Settings > Inbound Allow/Block add {domain} (keep Enforce Sender "
+            "Authentication on) and each of {ips} to the allow list.",
+            "https://docs.sophos.com/central/customer/help/en-us/ManageYourProducts/GlobalSettings/EmailAllowBlock/index.html"),
+    Gateway("trendmicro", "Trend Micro Email Security", r"\.tmes\.trendmicro\.(com|eu)$|\.(hes|tmes)\.trendmicro\.[a-z.]+$",
+            "On the Approved Senders screen of the Trend Micro Email Security administrator console (Connection "
+            "filtering > Sender filter) add {domain}; its sending IPs are {ips}.",
+            "https://docs.trendmicro.com/documentation/article/trend-micro-email-security-online-help-configuring-spam-fil"),
+    # Recognised by their MX names; no vendor page was found for their allowlisting, so no menu path is given.
+    Gateway("proofpoint", "Proofpoint", r"\.(pphosted\.com|ppe-hosted\.com)$", _unsourced("Proofpoint")),
+    Gateway("cisco", "Cisco Secure Email (IronPort)", r"\.iphmx\.com$", _unsourced("Cisco Secure Email")),
+    Gateway("symantec", "Broadcom / Symantec Email Security.cloud", r"\.messagelabs\.com$",
+            _unsourced("Email Security.cloud")),
+    Gateway("forcepoint", "Forcepoint Email Security", r"\.mailcontrol\.com$", _unsourced("Forcepoint")),
+    Gateway("hornetsecurity", "Hornetsecurity", r"\.hornetsecurity\.com$", _unsourced("Hornetsecurity")),
 )  # fmt: skip
 _GATEWAY_RES = tuple((re.compile(g.mx_pattern, re.IGNORECASE), g) for g in GATEWAYS)
 
@@ -107,8 +125,16 @@ def allowlist_steps(gateway: Gateway | None, domain: str, ips: Iterable[str], ma
     if mailbox == "m365" and gateway is not None and gateway.id != "m365":
         text += (
             f" Mailboxes are in Microsoft 365 behind {gateway.name}: also turn on Enhanced Filtering for Connectors "
-            "on the inbound connector from the gateway, and "
+            "(skip listing) on the inbound connector from the gateway, and "
             + M365_STEPS[0].lower()
             + M365_STEPS[1:].format(domain=domain, ips=ip_text)
         )
     return text
+
+
+def step_sources(gateway: Gateway | None, mailbox: str = "") -> list[str]:
+    """The vendor pages the steps of allowlist_steps() come from."""
+    sources = [gateway.source] if gateway is not None and gateway.source else []
+    if mailbox == "m365" and gateway is not None and gateway.id != "m365":
+        sources += [M365_BEHIND_GATEWAY_SOURCE, M365_SOURCE]
+    return sources

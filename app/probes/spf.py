@@ -21,7 +21,13 @@ MAX_DOMAIN_LENGTH = 253  # RFC 7208 §7.3 (macro-expanded names are truncated fr
 
 
 class DnsTempError(Exception):
-    """A DNS lookup failed temporarily (SERVFAIL, timeout): the SPF result is temperror (RFC 7208 §2.6.6)."""
+    """A DNS lookup failed temporarily (SERVFAIL, timeout): the SPF result is temperror (RFC 7208 §2.6.6).
+
+    `offline` says the DNS service itself is out of reach (no route, nothing ever answered), not one name."""
+
+    def __init__(self, message: str = "", offline: bool = False) -> None:
+        super().__init__(message)
+        self.offline = offline
 
 
 class _PermError(Exception):
@@ -38,6 +44,7 @@ class SpfResult:
     dns_lookups: int = 0
     void_lookups: int = 0
     explanation: str = ""  # the domain's exp= text for a fail (RFC 7208 §6.2); "" when it gives none
+    offline: bool = False  # a temperror because the DNS service itself is out of reach
 
 
 # ---------------------------------------------------------------- record syntax (RFC 7208 §4.6, §12)
@@ -215,7 +222,8 @@ async def check_host(
     try:
         result, term, explanation = await _check(state, domain.lower(), top=True)
     except DnsTempError as exc:
-        return SpfResult("temperror", "", str(exc) or "DNS lookup failed", state.dns_lookups, state.void_lookups)
+        reason = str(exc) or "DNS lookup failed"
+        return SpfResult("temperror", "", reason, state.dns_lookups, state.void_lookups, offline=exc.offline)
     except _PermError as exc:
         return SpfResult("permerror", "", str(exc), state.dns_lookups, state.void_lookups)
     return SpfResult(result, term, "", state.dns_lookups, state.void_lookups, explanation)

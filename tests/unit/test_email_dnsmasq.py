@@ -65,6 +65,15 @@ ZONE = [
     "mx-host=mc.test,us-smtp-inbound-1.mimecast.com,10",
     "host-record=nomx.test,198.18.60.1",
     "mx-host=nullmx.test,.,0",
+    # a sender and a recipient under a multi-label public suffix (co.uk): DMARC at the organisational domain,
+    # mailbox evidence (Microsoft 365's SPF include) at the organisation's name; co.uk itself carries decoys
+    "local=/uk/",
+    'txt-record=news.sender.co.uk,"v=spf1 ip4:198.18.50.0/24 -all"',
+    'txt-record=_dmarc.sender.co.uk,"v=DMARC1; p=quarantine; sp=reject"',
+    'txt-record=_dmarc.co.uk,"v=DMARC1; p=none"',
+    "mx-host=people.candidate.co.uk,mx0a-00123.pphosted.com,10",
+    'txt-record=candidate.co.uk,"v=spf1 include:spf.protection.outlook.com -all"',
+    'txt-record=co.uk,"v=spf1 include:_spf.google.com ~all"',
 ]
 
 
@@ -199,8 +208,7 @@ def test_recipient_gateways(
 
 
 @pytest.mark.parametrize(
-    ("address", "words"),
-    [("pat@nomx.test", "no mail server"), ("pat@nullmx.test", "null MX"), ("pat@nothing.test", "no address at all")],
+    ("address", "words"), [("pat@nullmx.test", "null MX"), ("pat@nothing.test", "no MX record and no address")]
 )
 def test_recipient_without_mail(dnsmasq: int, tmp_path: Path, address: str, words: str) -> None:
     checks, findings, _ = run(dnsmasq, profile_file(tmp_path, blocklists=()), address)
@@ -209,10 +217,51 @@ def test_recipient_without_mail(dnsmasq: int, tmp_path: Path, address: str, word
     assert "email_no_mx" in findings and "email_gateway" not in findings
 
 
+def test_recipient_without_mx_uses_its_address_record(dnsmasq: int, tmp_path: Path) -> None:
+    """RFC 5321 §5.1: no MX but an address record is an implicit MX: information, never 'cannot receive mail'."""
+    checks, findings, _ = run(dnsmasq, profile_file(tmp_path, blocklists=()), "pat@nomx.test")
+    row = checks["email:recipient:nomx.test"]
+    assert row.status.value == "pass" and row.details["implicit_mx"] == ["198.18.60.1"]
+    assert "email_no_mx" not in findings
+    implicit = findings["email_implicit_mx"]
+    assert implicit.severity.value == "info" and "198.18.60.1" in implicit.it_action and SENDER in implicit.it_action
+
+
+def test_public_suffix_sender_and_recipient(dnsmasq: int, tmp_path: Path) -> None:
+    """Under co.uk the organisational domain is sender.co.uk / candidate.co.uk, never co.uk (RFC 7489 §3.2)."""
+    checks, findings, _ = run(dnsmasq, profile_file(tmp_path, "news.sender.co.uk", ()), "pat@people.candidate.co.uk")
+    domain = checks["email:domain:news.sender.co.uk"]
+    assert domain.details["dmarc_record"] == "_dmarc.sender.co.uk" and domain.details["dmarc_policy"] == "reject"
+    assert "email_dmarc_missing" not in findings
+    row = checks["email:recipient:people.candidate.co.uk"]
+    assert row.details["organizational_domain"] == "candidate.co.uk"
+    assert (row.details["gateway_id"], row.details["mailbox_host"]) == ("proofpoint", "m365")
+
+
 def test_missing_address_says_what_was_not_done(dnsmasq: int, tmp_path: Path) -> None:
-    checks, findings, _ = run(dnsmasq, profile_file(tmp_path, blocklists=()), None)
+    """Without an address the sender checks still run (for the bundle) but are never judged: no finding, so no
+    verdict effect and no step; a problem they saw is 'not judged', never a pass."""
+    checks, findings, _ = run(dnsmasq, profile_file(tmp_path, blocklists=("bl.test",)), None)
     assert checks["email:recipient"].status.value == "skip"
     assert findings["email_address_missing"].severity.value == "info"
+    assert set(findings) == {"email_address_missing"}
+    bad = checks["email:spf:198.18.50.12"]
+    assert bad.status.value == "skip" and bad.details["spf_result"] == "fail" and bad.details["judged"] is False
+    assert bad.details["status_if_judged"] == "warn" and bad.findings == ()
+    assert checks["email:blocklist:bl.test"].details["listed"] == {"198.18.50.12": ["127.0.0.2"]}
+    assert checks["email:spf:198.18.50.10"].status.value == "pass"
+
+
+def test_dns_down_is_not_checked_with_the_offline_cause(tmp_path: Path) -> None:
+    """Nothing listens on the DNS port, so nothing ever answers: 'not checked' with that cause (no answer, or no
+    server reachable), never a SERVFAIL, and no 'blocklist could not be used' note."""
+    port = free_port()  # bound and released: nothing listens there
+    checks, findings, elapsed = run(port, profile_file(tmp_path), "pat@m365.test")
+    for c in checks.values():
+        assert c.status.value == "skip" and c.details.get("offline") is True, (c.id, c.summary)
+        assert c.summary.startswith("Not checked: ") and "DNS server" in c.summary and "SERVFAIL" not in c.summary
+    assert not [f for f in findings if f.startswith("email_")]
+    assert elapsed < email.CHECK_TIMEOUT_S
 
 
 def test_silent_dns_server_is_bounded(tmp_path: Path) -> None:
@@ -225,7 +274,8 @@ def test_silent_dns_server_is_bounded(tmp_path: Path) -> None:
         sock.close()
     assert elapsed < email.CHECK_TIMEOUT_S
     assert all(c.status.value == "skip" for c in checks.values()), {k: c.summary for k, c in checks.items()}
-    assert "email_sender_not_authorized" not in findings and "email_sender_blocklisted" not in findings
+    assert all(c.details.get("offline") for c in checks.values()), {k: c.summary for k, c in checks.items()}
+    assert not [f for f in findings if f.startswith("email_")]  # nothing answered: DNS is down, not the lists
 
 
 def test_slow_resolver_gives_could_not_check_not_a_failure(dnsmasq: int, tmp_path: Path) -> None:
@@ -246,5 +296,6 @@ def test_slow_resolver_gives_could_not_check_not_a_failure(dnsmasq: int, tmp_pat
     spf_row = checks["email:spf:198.18.50.10"]
     assert spf_row.status.value == "skip" and spf_row.details.get("timed_out") is True, spf_row.summary
     assert "email_sender_not_authorized" not in findings
-    assert checks["email:blocklist:bl.test"].status.value == "warn"  # two rounds of parallel lookups: ~2 s
+    listed = checks["email:blocklist:bl.test"]  # two rounds of parallel lookups: ~2 s; no address: not judged
+    assert listed.details["status_if_judged"] == "warn" and "email_sender_blocklisted" not in findings
     assert elapsed < email.CHECK_TIMEOUT_S

@@ -62,13 +62,38 @@ def test_mailbox_host(txt: list[str], autodiscover: str, host: str) -> None:
     assert mailgw.mailbox_host(txt, autodiscover) == host
 
 
+def gateway(gid: str) -> mailgw.Gateway:
+    return next(g for g in mailgw.GATEWAYS if g.id == gid)
+
+
 def test_steps_name_the_sender_and_add_m365_when_behind_a_gateway() -> None:
     ips = ["149.72.33.196", "129.213.22.154"]
-    pp = mailgw.GATEWAYS[2]
+    pp = gateway("proofpoint")
     alone = mailgw.allowlist_steps(pp, "floevents.email", ips)
     assert "floevents.email" in alone and "149.72.33.196, 129.213.22.154" in alone and "Microsoft" not in alone
     behind = mailgw.allowlist_steps(pp, "floevents.email", ips, "m365")
-    assert "Enhanced Filtering for Connectors" in behind and "SCL" in behind
+    assert "Enhanced Filtering for Connectors" in behind and "Connection filter policy" in behind
+    assert mailgw.step_sources(pp, "m365") == [mailgw.M365_BEHIND_GATEWAY_SOURCE, mailgw.M365_SOURCE]
     unknown = mailgw.allowlist_steps(None, "floevents.email", ips)
     assert "floevents.email" in unknown and "129.213.22.154" in unknown
     assert all("{" not in mailgw.allowlist_steps(g, "d.example", ips, "m365") for g in mailgw.GATEWAYS)
+
+
+# The vendor documentation host each sourced gateway's steps come from.
+VENDOR_HOSTS = {
+    "m365": "learn.microsoft.com", "google": "support.google.com", "mimecast": "mimecastsupport.zendesk.com",
+    "barracuda": "campus.barracuda.com", "sophos": "docs.sophos.com",
+    "trendmicro": "docs.trendmicro.com",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("g", mailgw.GATEWAYS, ids=lambda g: g.id)
+def test_each_gateway_names_its_source_or_no_menu(g: mailgw.Gateway) -> None:
+    """Steps with a console menu path cite the vendor page they come from; the others give no menu path."""
+    if g.id in VENDOR_HOSTS:
+        assert g.source.startswith(f"https://{VENDOR_HOSTS[g.id]}/"), g.source
+        assert ">" in g.steps  # a menu path, taken from that page
+        assert mailgw.step_sources(g) == [g.source]
+    else:
+        assert g.source == "" and ">" not in g.steps and "no vendor page" in g.steps
+        assert mailgw.step_sources(g) == []
