@@ -95,12 +95,41 @@ _SPECS = [
     FindingSpec("turn_tcp_blocked", W, "The backup video route over TCP is blocked",
         "One backup route for video is blocked.",
         "TURN over TCP to {targets} fails. Allow outbound TCP to these relays (ranges: {turn_ranges})."),
-    FindingSpec("turn_tls_blocked", W, "The backup video route over the web port is blocked",
-        "The last-resort route for video over the web port is blocked.",
+    FindingSpec("turn_tls_blocked", W, "The backup video route over TLS is blocked",
+        "The last-resort route for video over an encrypted connection is blocked.",
         "TURN over TLS to {targets} fails. Allow outbound TLS to these relays and exempt them from TLS inspection (ranges: {turn_ranges})."),
     FindingSpec("turn_auth_failed", E, "The video relay rejects the given credentials",
         "The video relay your organisation set up rejects its login. Ask your IT team.",
         "TURN at {targets} rejects the configured credentials ({turn_error}). Check the username/password or shared secret."),
+    FindingSpec("alternate_server_unreachable", INFO, "One server failed while another of its kind works",
+        "",
+        "{targets} could not be reached, while another server of the same kind works (calls use that one). "
+        "Allow it too, so calls keep a fallback."),
+    FindingSpec("profile_name_missing", INFO, "A server name in the platform profile does not exist",
+        "",
+        "{targets} does not exist (NXDOMAIN) while the same resolver finds the platform's other names: the platform "
+        "profile names a server that does not exist; nothing to change on the network. Report it to CallReady."),
+    FindingSpec("media_stand_in", INFO, "The video ports were tested against a public server",
+        "",
+        "{platform} assigns its media servers per session, so they can only be reached inside a session. "
+        "{targets} (a public STUN/TURN service) tested the ports {platform} names instead."),
+    FindingSpec("media_ports_unconfirmed", W, "The video ports could not be confirmed",
+        "The ports {platform} uses for video did not answer from a public test server. Calls may still work; if "
+        "video fails in a session, ask your IT team.",
+        "{platform} assigns its media servers per session, so they can only be reached inside a session; a public "
+        "STUN/TURN service on the same ports ({targets}) got no answer. Allow {ports} outbound to {platform}'s media "
+        "ranges ({turn_ranges})."),
+    FindingSpec("signalling_discovery_failed", E, "The live call service did not name a server",
+        "{platform}'s set-up service answered, but not with a live call server. Ask your IT team.",
+        "The discovery request {targets} was answered without a usable WebSocket URL ({discovery_problem}): a proxy "
+        "or filter may rewrite or block the answer. Allow {domains} unmodified."),
+    FindingSpec("signalling_region_unreachable", INFO, "Some regions' live call servers could not be opened",
+        "",
+        "Signalling workers of some regions failed ({not_open_regions}); calls use the nearest region, which works."),
+    FindingSpec("platform_credentials_refused", INFO, "The platform's relay credentials were refused",
+        "",
+        "{targets} answered, but refused the short-lived credentials from the platform's ICE servers; the relay "
+        "is reachable, the media loop through it was not measured."),
     FindingSpec("relay_only", W, "Video works only through a relay",
         "Calls will work through a relay server, with somewhat lower quality.",
         "Direct UDP media is blocked; only TURN relays work. For best quality allow outbound UDP {udp_ports} to the platform's servers."),
@@ -110,6 +139,9 @@ _SPECS = [
     FindingSpec("high_packet_loss", W, "The connection loses packets",
         "Your connection loses data; video may freeze or break up. Move closer to Wi-Fi or use a cable.",
         "Measured packet loss {loss_pct} % on {path} (good below {loss_good_pct} %, bad from {loss_bad_pct} %). Check congestion, Wi-Fi quality and traffic shaping."),
+    FindingSpec("packet_loss", INFO, "A few packets get lost",
+        "A few packets get lost on this connection; calls work. A cable or a better Wi-Fi spot keeps them at their best.",
+        "Measured packet loss {loss_pct} % on {path} (good below {loss_good_pct} %); lost requests were resent and answered. Seen on: {targets}."),
     FindingSpec("high_latency", W, "The connection is slow to respond",
         "Your connection has a long delay; people may talk over each other.",
         "Measured round-trip time {rtt_ms} ms on {path} (good below {rtt_good_ms} ms, bad from {rtt_bad_ms} ms). Check routing, VPN and proxies in the path."),

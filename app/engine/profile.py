@@ -115,13 +115,14 @@ class IpList:
 
 @dataclass(frozen=True)
 class WebTarget:
-    """An HTTPS endpoint to probe; `expect` is `any` or `json`."""
+    """An HTTPS endpoint to probe; `expect` is `any` or `json`; `evidence` quotes the source naming it."""
 
     url: WebUrl
     expect: str
     purpose: str
     source: str
     regions: tuple[str, ...] = ()
+    evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class WssTarget:
     purpose: str
     source: str
     regions: tuple[str, ...] = ()
+    evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,40 @@ class IceServer:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)
+    evidence: str = ""
+    stand_in: bool = False  # a public server testing the platform's published ports (KUDO: media is per session)
+
+
+@dataclass(frozen=True)
+class SignallingDiscovery:
+    """The platform's own signalling discovery (Daily's pre-call test): GET `url` with `{region}` filled in, read the
+    WebSocket URI at the dotted `field` of the JSON answer, and open it. `first` regions are checked one by one,
+    the rest together in one compact check; a returned URI must match one of `hosts`."""
+
+    url: str
+    field: str
+    regions: tuple[str, ...]
+    first: tuple[str, ...]
+    hosts: tuple[str, ...]
+    purpose: str
+    source: str
+    evidence: str
+
+    def url_for(self, region: str) -> str:
+        """The discovery URL of one region."""
+        return self.url.replace("{region}", region)
+
+
+@dataclass(frozen=True)
+class IceServersSource:
+    """Where the platform's own client fetches its ICE servers (STUN/TURN URLs with short-lived TURN credentials);
+    `format`: `array` (a top-level JSON list of RTCIceServer objects, Twilio style) or `object` (`{"iceServers": [...]}`)."""
+
+    url: str
+    format: str
+    purpose: str
+    source: str
+    evidence: str
 
 
 @dataclass(frozen=True)
@@ -212,6 +248,8 @@ class Profile:
     media: MediaThresholds
     self_hosted_proxy_url: str | None
     notes: tuple[str, ...] = ()
+    signalling: SignallingDiscovery | None = None
+    ice_servers: IceServersSource | None = None
 
     def for_region(self, region: str | None) -> Profile:
         """The profile with entries of other regions removed; raise ProfileError for unknown regions."""
@@ -243,6 +281,10 @@ class Profile:
         """Every host name the probes contact, sorted."""
         hosts = {t.url.host for t in self.web} | {t.url.host for t in self.wss}
         hosts |= {s.url.host for s in self.stun} | {s.url.host for s in self.turn}
+        if self.signalling is not None:
+            hosts.add(parse_web_url(self.signalling.url_for("x"), ("https",)).host)
+        if self.ice_servers is not None:
+            hosts.add(parse_web_url(self.ice_servers.url, ("https",)).host)
         return tuple(sorted(h for h in hosts if not is_ip_address(h)))
 
     def port_summary(self) -> str:
@@ -361,6 +403,8 @@ def parse_profile(data: dict[str, Any], path: str) -> Profile:
         media=_media(v, top.get("media", {}), "media"),
         self_hosted_proxy_url=proxy,
         notes=v.strings(top, "notes", "", default=[]),
+        signalling=_signalling(v, top["signalling"], "signalling") if "signalling" in top else None,
+        ice_servers=_ice_servers(v, top["ice_servers"], "ice_servers") if "ice_servers" in top else None,
     )
 
 
@@ -369,6 +413,7 @@ _TOP_KEYS = {
     "recommended_browser", "browser_advice", "ipv4_only", "authenticating_proxy_supported",
     "sources", "regions", "default_region", "domains", "ports", "ip_ranges", "ip_lists",
     "references", "web", "wss", "stun", "turn", "email", "media", "self_hosted_proxy_url", "notes",
+    "signalling", "ice_servers",
 }  # fmt: skip
 
 _T = TypeVar("_T")
@@ -514,33 +559,92 @@ def _reference(v: _Validator, entry: Any, where: str) -> Reference:
     return Reference(url, v.get(t, "title", str, where), v.source(t, where))
 
 
+def _evidence(v: _Validator, t: dict[str, Any], where: str) -> str:
+    """The quote (or the precise place in public code) showing the source names this target; optional for files IT
+    writes, demanded of shipped profiles by a test."""
+    return v.get(t, "evidence", str, where, default="")
+
+
 def _web(v: _Validator, entry: Any, where: str) -> WebTarget:
-    t = _common(v, entry, where, {"url", "expect"})
+    t = _common(v, entry, where, {"url", "expect", "evidence"})
     url = v.wrap(f"{where}.url", lambda u: parse_web_url(u, ("https",)), v.get(t, "url", str, where))
     expect = v.get(t, "expect", str, where, default="any")
     if expect not in ("any", "json"):
         raise v.fail(f"{where}.expect", "must be any or json")
-    return WebTarget(url, expect, v.get(t, "purpose", str, where), v.source(t, where), v.regions(t, where))
+    return WebTarget(
+        url, expect, v.get(t, "purpose", str, where), v.source(t, where), v.regions(t, where), _evidence(v, t, where)
+    )
 
 
 def _wss(v: _Validator, entry: Any, where: str) -> WssTarget:
-    t = _common(v, entry, where, {"url"})
+    t = _common(v, entry, where, {"url", "evidence"})
     url = v.wrap(f"{where}.url", lambda u: parse_web_url(u, ("wss",)), v.get(t, "url", str, where))
-    return WssTarget(url, v.get(t, "purpose", str, where), v.source(t, where), v.regions(t, where))
+    return WssTarget(
+        url, v.get(t, "purpose", str, where), v.source(t, where), v.regions(t, where), _evidence(v, t, where)
+    )
 
 
 def _ice(turn: bool) -> Callable[[_Validator, Any, str], IceServer]:
     def build(v: _Validator, entry: Any, where: str) -> IceServer:
-        t = _common(v, entry, where, {"url", "username", "password", "secret"})
+        t = _common(v, entry, where, {"url", "username", "password", "secret", "evidence", "stand_in"})
         url = v.wrap(f"{where}.url", parse_ice_url, v.get(t, "url", str, where))
         if url.is_turn != turn:
             raise v.fail(f"{where}.url", "must be a turn:/turns: URI" if turn else "must be a stun: URI")
         creds = {k: v.get(t, k, str, where) for k in ("username", "password", "secret") if k in t}
         if "password" in creds and "username" not in creds:
             raise v.fail(f"{where}.username", "missing (a password needs a username)")
-        return IceServer(url, v.get(t, "purpose", str, where), v.source(t, where), v.regions(t, where), **creds)
+        return IceServer(
+            url,
+            v.get(t, "purpose", str, where),
+            v.source(t, where),
+            v.regions(t, where),
+            **creds,
+            evidence=_evidence(v, t, where),
+            stand_in=v.get(t, "stand_in", bool, where, default=False),
+        )
 
     return build
+
+
+_REGION_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _signalling(v: _Validator, entry: Any, where: str) -> SignallingDiscovery:
+    t = v.table(entry, where, {"url", "field", "regions", "first", "hosts", "purpose", "source", "evidence"})
+    url = v.get(t, "url", str, where)
+    if "{region}" not in url:
+        raise v.fail(f"{where}.url", "must contain {region}")
+    v.wrap(f"{where}.url", lambda u: parse_web_url(u, ("https",)), url.replace("{region}", "x"))
+    field_path = v.get(t, "field", str, where)
+    if not _FIELD_RE.fullmatch(field_path):
+        raise v.fail(f"{where}.field", "must be a dotted JSON field name such as worker.wssUri")
+    regions = tuple(v.strings(t, "regions", where))
+    if not regions:
+        raise v.fail(f"{where}.regions", "must list at least one region")
+    for i, r in enumerate(regions):
+        if not _REGION_RE.fullmatch(r):
+            raise v.fail(f"{where}.regions[{i}]", f"{r!r} is not a region name")
+    first = tuple(v.strings(t, "first", where, default=list(regions[:1])))
+    if not first or any(r not in regions for r in first):
+        raise v.fail(f"{where}.first", "must name one or more of the regions")
+    hosts = tuple(h.lower() for h in v.strings(t, "hosts", where))
+    if not hosts or any(not _DOMAIN_RE.match(h) for h in hosts):
+        raise v.fail(f"{where}.hosts", "must list domains or *.domain patterns the discovered URIs may point to")
+    return SignallingDiscovery(
+        url, field_path, regions, first, hosts, v.get(t, "purpose", str, where), v.source(t, where),
+        _evidence(v, t, where),
+    )  # fmt: skip
+
+
+def _ice_servers(v: _Validator, entry: Any, where: str) -> IceServersSource:
+    t = v.table(entry, where, {"url", "format", "purpose", "source", "evidence"})
+    url = v.get(t, "url", str, where)
+    v.wrap(f"{where}.url", lambda u: parse_web_url(u, ("https",)), url)
+    fmt = v.get(t, "format", str, where, default="array")
+    if fmt not in ("array", "object"):
+        raise v.fail(f"{where}.format", "must be array or object")
+    return IceServersSource(url, fmt, v.get(t, "purpose", str, where), v.source(t, where), _evidence(v, t, where))
 
 
 def _email(v: _Validator, entry: Any, where: str) -> EmailSender:

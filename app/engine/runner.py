@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from app.engine.model import (
     Category,
@@ -20,10 +21,12 @@ from app.engine.model import (
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.resolver import HostResolver
+from app.logs import redactor
 
 log = logging.getLogger("callready.runner")
 
 EventSink = Callable[[Event], None]
+_V = TypeVar("_V")
 
 
 @dataclass
@@ -35,6 +38,29 @@ class RunContext:
     resolver: HostResolver
     deadline: float
     _board: dict[str, CheckResult] = field(default_factory=dict)
+    _shared: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+
+    async def once(self, key: str, make: Callable[[], Awaitable[_V]]) -> _V:
+        """Run `make()` once per run for `key` and share its value with every caller (a discovery fetch, the
+        platform's ICE servers). A caller that is cancelled or times out does not cancel it for the others."""
+        task = self._shared.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._shared[key] = task
+        value: _V = await asyncio.shield(task)
+        return value
+
+    def add_secret(self, *secrets: str | None) -> None:
+        """Secrets learnt during the run (short-lived TURN credentials): scrubbed from every log from now on."""
+        redactor().add(*secrets)
+
+    def close(self) -> None:
+        """Cancel shared work still running when the run ends."""
+        for task in self._shared.values():
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()  # retrieved, so an error never surfaces as "never retrieved"
 
     def results(self, *categories: Category) -> list[CheckResult]:
         """Finished results of the given categories (only complete for categories this check `needs`)."""
@@ -128,6 +154,8 @@ class Runner:
             if not self._main.done():
                 self._main.cancel()
             await asyncio.gather(self._main, return_exceptions=True)
+            ctx.close()
+            await asyncio.gather(*ctx._shared.values(), return_exceptions=True)
             resolver.close()
         why = {
             "deadline": f"Not finished: the run's time limit ({self.options.timeout_s:g} s) was reached.",

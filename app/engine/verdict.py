@@ -31,7 +31,9 @@ _SUPERSEDED_BY = {
         "proxy_failed",
     },
     "media_blocked": {"relay_only"},
+    "high_packet_loss": {"packet_loss"},
 }  # fmt: skip
+LOSS_SEEN_PCT = 1.0  # measured loss from here up to the profile's "good" bound is information (issue 21)
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -55,7 +57,10 @@ def assess(checks: Iterable[CheckResult], profile: Profile, ended_by: str = "com
             raised[code].append(r)
     for code, sources in derived_findings(results).items():
         raised.setdefault(code, []).extend(sources)
+    _stand_in_media(raised, results, profile)
+    _missing_names(raised, results)
     _moot_dns_failures(raised, results)
+    _alternates_work(raised, results)
     for broad, narrower in _SUPERSEDED_BY.items():
         if broad in raised:
             for code in narrower:
@@ -83,8 +88,10 @@ def derived_findings(results: list[CheckResult]) -> dict[str, list[CheckResult]]
         return any(r.status in (Status.PASS, Status.WARN) for c in cats for r in by_cat.get(c, []))
 
     dns_rows = by_cat.get(Category.DNS, [])
-    if dns_rows and all(r.details.get("offline") for r in dns_rows) and not any_passed(
-        Category.HTTPS, *MEDIA_CATEGORIES
+    if (
+        dns_rows
+        and all(r.details.get("offline") for r in dns_rows)
+        and not any_passed(Category.HTTPS, *MEDIA_CATEGORIES)
     ):
         out["offline"] = dns_rows
 
@@ -98,6 +105,11 @@ def derived_findings(results: list[CheckResult]) -> dict[str, list[CheckResult]]
             r.details.get("udp_answered") for c in (Category.STUN, Category.TURN_UDP) for r in by_cat.get(c, [])
         ):
             out["udp_blocked"] = by_cat[Category.STUN]
+
+    # Loss the media train measured below the warning band; DNS answers that came only after a resend go with it.
+    lossy = [r for r in by_cat.get(Category.MEDIA, []) if float(r.details.get("loss_pct") or 0) >= LOSS_SEEN_PCT]
+    if lossy:
+        out["packet_loss"] = lossy + [r for r in dns_rows if r.details.get("resent")]
 
     unfinished = [r for r in results if not r.finished]
     if unfinished:
@@ -147,6 +159,63 @@ def _moot_dns_failures(raised: dict[str, list[CheckResult]], results: list[Check
                 raised.setdefault(new, []).append(r)
         if code in raised and not raised[code]:
             del raised[code]
+
+
+# A call uses one working server of each kind: the others failing is information (DESIGN-BRIEF rule 7).
+_ANY_OF = {
+    Category.WSS: "websocket_blocked",
+    Category.STUN: "stun_blocked",
+    Category.TURN_UDP: "turn_udp_blocked",
+    Category.TURN_TCP: "turn_tcp_blocked",
+    Category.TURN_TLS: "turn_tls_blocked",
+}
+
+
+def _route_kind(r: CheckResult) -> bool:
+    """True for checks through the proxy IT gave (`+proxy`): compared only with each other."""
+    return r.id.endswith("+proxy")
+
+
+def _alternates_work(raised: dict[str, list[CheckResult]], results: list[CheckResult]) -> None:
+    """Demote a blocked server to `alternate_server_unreachable` when another server of the same kind (category and
+    route) works: the call uses that one."""
+    for category, code in _ANY_OF.items():
+        working = {_route_kind(r) for r in results if r.category is category and r.status in (Status.PASS, Status.WARN)}
+        for r in list(raised.get(code, [])):
+            if r.category is category and _route_kind(r) in working:
+                raised[code].remove(r)
+                raised.setdefault("alternate_server_unreachable", []).append(r)
+        if code in raised and not raised[code]:
+            del raised[code]
+
+
+def _parent(host: str) -> str:
+    return host.split(".", 1)[1] if host.count(".") >= 2 else host
+
+
+def _missing_names(raised: dict[str, list[CheckResult]], results: list[CheckResult]) -> None:
+    """NXDOMAIN for a name while the same resolver answers other names of the same domain: the name does not exist
+    (a profile problem, `profile_name_missing`), not a network that hides the platform."""
+    answered = {_parent(host_of(r)) for r in results if r.category is Category.DNS and r.status is not Status.FAIL
+                and r.status is not Status.SKIP}  # fmt: skip
+    for r in list(raised.get("dns_nxdomain", [])):
+        if _parent(host_of(r)) in answered:
+            raised["dns_nxdomain"].remove(r)
+            raised.setdefault("profile_name_missing", []).append(r)
+    if "dns_nxdomain" in raised and not raised["dns_nxdomain"]:
+        del raised["dns_nxdomain"]
+
+
+def _stand_in_media(raised: dict[str, list[CheckResult]], results: list[CheckResult], profile: Profile) -> None:
+    """When every media check is a stand-in (a public server on the platform's published ports, because the
+    platform assigns its media servers per session), their failing proves the ports closed for that server only:
+    `media_blocked` becomes `media_ports_unconfirmed` (a warning)."""
+    stand_ins = {str(s.url) for s in (*profile.stun, *profile.turn) if s.stand_in}
+    media = [r for r in results if r.category in MEDIA_CATEGORIES]
+    if any(r.target in stand_ins for r in media):
+        raised.setdefault("media_stand_in", []).extend(r for r in media if r.target in stand_ins)
+    if media and stand_ins and all(r.target in stand_ins for r in media) and "media_blocked" in raised:
+        raised["media_ports_unconfirmed"] = raised.pop("media_blocked")
 
 
 def _verdict(results: list[CheckResult], findings: list[Finding], ended_by: str) -> tuple[Verdict, str]:
@@ -226,7 +295,14 @@ def run_facts(profile: Profile) -> dict[str, Any]:
         "loss_bad_pct": f"{m.loss_bad_pct:g}",
         "rtt_good_ms": f"{m.rtt_good_ms:g}",
         "rtt_bad_ms": f"{m.rtt_bad_ms:g}",
-        "udp_ports": ", ".join(dict.fromkeys(f"{p.first}" if p.first == p.last else f"{p.first}-{p.last}" for p in profile.ports if p.protocol == "udp")) or "3478",
+        "udp_ports": ", ".join(
+            dict.fromkeys(
+                f"{p.first}" if p.first == p.last else f"{p.first}-{p.last}"
+                for p in profile.ports
+                if p.protocol == "udp"
+            )
+        )
+        or "3478",
         "jitter_poor_ms": f"{m.jitter_poor_ms:g}",
         "sender_domain": profile.email.domain if profile.email else "",
         "sender_ips": ", ".join(profile.email.sending_ips) if profile.email else "",

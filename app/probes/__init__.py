@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from app.probes import captive, dns, email, https, media, proxy, stun, system, tls_inspection, turn, vpn, wss
+from app.probes import (
+    captive,
+    dns,
+    email,
+    https,
+    media,
+    proxy,
+    signalling,
+    stun,
+    system,
+    tls_inspection,
+    turn,
+    vpn,
+    wss,
+)
 
 PLANNERS = [
     dns.plan,
     https.plan,
     proxy.plan,
     wss.plan,
+    signalling.plan,
     tls_inspection.plan,
     captive.plan,
     stun.plan,

@@ -184,11 +184,17 @@ async def binding_train_over(conn: net.Connection, duration_s: float, rate: floa
 
 
 async def relay_train(
-    target: turn.TurnTarget, address: str, duration_s: float, rate: float = RATE_PPS, proxy: ProxyUrl | None = None
+    target: turn.TurnTarget,
+    address: str,
+    duration_s: float,
+    rate: float = RATE_PPS,
+    proxy: ProxyUrl | None = None,
+    creds: tuple[str, str] | None = None,
 ) -> tuple[list[quality.Probe], int]:
     """Video-sized packets A -> relay -> B -> relay -> A through two fresh allocations (over `proxy`'s tunnels
     when given); (probes, bytes echoed)."""
-    creds = target.credentials()
+    if creds is None:
+        creds = target.credentials()
     assert creds is not None
     sessions: list[ice.TurnSession] = []
     sent: dict[int, float] = {}
@@ -257,7 +263,9 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
     crossings = 2
     try:
         if choice.method == "relay_loop":
-            probes, echoed = await relay_train(targets[choice.check_id], choice.address, duration, proxy=proxy)
+            target = targets[choice.check_id]
+            creds, _kind = await turn.credentials_for(target, ctx)
+            probes, echoed = await relay_train(target, choice.address, duration, proxy=proxy, creds=creds)
             details["throughput_kbps"] = round(echoed * 8 / 1000 / duration, 1)
             crossings = 4
         elif choice.transport == "udp":

@@ -16,7 +16,7 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import IceServerUrl, ProxyUrl
-from app.probes import ice, net
+from app.probes import ice, iceservers, net
 from app.probes import proxy as proxy_mod
 from app.probes.trust import certificate_facts, os_trust_context
 
@@ -295,14 +295,30 @@ async def relay_loop(a: ice.TurnSession, b: ice.TurnSession, count: int = LOOP_P
     return {"loop_sent": count, "loop_echoed": len(got), "loop_rtt_ms": rtts[len(rtts) // 2] if rtts else None}
 
 
+async def credentials_for(target: TurnTarget, ctx: RunContext) -> tuple[tuple[str, str] | None, str]:
+    """(username, password) for a full Allocate and where they came from: given (static or minted from a REST
+    secret), the platform's own ICE servers (short-lived), or none ("")."""
+    given = target.credentials()
+    if given is not None:
+        return given, "rest" if target.secret else "static"
+    found = iceservers.credentials_for(await iceservers.platform_ice(ctx), target.url)
+    return (found, "platform") if found is not None else (None, "")
+
+
 async def probe_with_credentials(
-    target: TurnTarget, address: str, d: dict[str, Any], proxy: ProxyUrl | None = None
+    target: TurnTarget,
+    address: str,
+    d: dict[str, Any],
+    proxy: ProxyUrl | None = None,
+    creds: tuple[str, str] | None = None,
+    kind: str = "",
 ) -> Outcome:
     """Two allocations and a relay loop between them (through `proxy` when that is the working path);
     401 -> turn_auth_failed."""
-    creds = target.credentials()
+    if creds is None:
+        creds, kind = target.credentials(), "rest" if target.secret else "static"
     assert creds is not None
-    d["credentials"] = "rest" if target.secret else "static"
+    d["credentials"] = kind
     url = target.url
     through = f" through the proxy {proxy}" if proxy is not None else ""
     sessions: list[ice.TurnSession] = []
@@ -312,6 +328,14 @@ async def probe_with_credentials(
                 sessions.append(await allocate(address, url, *creds, proxy=proxy))
         except AuthFailed as exc:
             d["turn_error"] = str(exc)
+            if kind == "platform":  # the platform's own short-lived credentials: its problem, not this network's
+                return Outcome(
+                    Status.PASS,
+                    f"{url.host} answered over {url.transport.upper()} {url.port}{through}, but refused the platform's "
+                    f"credentials ({exc}); the relay loop was not measured.",
+                    d,
+                    ("platform_credentials_refused",),
+                )
             return Outcome(
                 Status.FAIL, f"{url.host} rejects the given TURN credentials ({exc}).", d, ("turn_auth_failed",)
             )
@@ -397,6 +421,26 @@ def _path_evidence(r: Reach) -> dict[str, Any]:
 async def probe_turn(target: TurnTarget, ctx: RunContext) -> Outcome:
     """Resolve, prove the path with an unauthenticated Allocate directly and, where a proxy applies (TCP/TLS), through
     its CONNECT tunnel; pass when either works; then (with credentials) the relay loop over the working path."""
+    platform = asyncio.ensure_future(_platform_credentials(target, ctx))  # fetched while the path is proved
+    try:
+        outcome = await _probe_path(target, ctx, platform)
+    finally:
+        if platform.done() and not platform.cancelled():
+            platform.exception()  # retrieved: a failure there is already in the outcome (or moot)
+        platform.cancel()
+    return outcome
+
+
+async def _platform_credentials(
+    target: TurnTarget, ctx: RunContext
+) -> tuple[tuple[str, str] | None, str, dict[str, Any]]:
+    """Credentials for the relay loop, and evidence of the platform's ICE servers (URLs only) when it has them."""
+    creds, kind = await credentials_for(target, ctx)
+    ice_found = await iceservers.platform_ice(ctx) if kind != "static" and kind != "rest" else None
+    return creds, kind, ice_found.evidence() if ice_found is not None else {}
+
+
+async def _probe_path(target: TurnTarget, ctx: RunContext, platform: asyncio.Future[Any]) -> Outcome:
     url = target.url
     res = await ctx.resolver.resolve(url.host)
     d: dict[str, Any] = {"url": str(url), "resolved": list(res.addresses), "origin": target.origin}
@@ -431,8 +475,18 @@ async def probe_turn(target: TurnTarget, ctx: RunContext) -> Outcome:
     if winner.proxy is not None:
         d["address"] = address or url.host
         d["via"] = str(winner.proxy)
-    if target.has_credentials:
-        return await probe_with_credentials(target, address or url.host, d, winner.proxy)
+    try:
+        async with asyncio.timeout(max(0.5, ALLOCATE_TIMEOUT_S)):
+            creds, kind, ice_evidence = await asyncio.shield(platform)
+    except TimeoutError:
+        creds, kind, ice_evidence = None, "", {"ice_servers_problem": "no answer in time"}
+    d.update(ice_evidence)
+    if creds is not None:
+        return await probe_with_credentials(target, address or url.host, d, winner.proxy, creds, kind)
+    if ice_evidence:
+        d["credentials"] = (
+            "none: the platform's ICE servers gave none for this relay, so an unauthenticated Allocate (401) proved it"
+        )
     return Outcome(Status.PASS, winner.summary, d)
 
 

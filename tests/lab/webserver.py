@@ -4,9 +4,12 @@ Standalone on purpose (stdlib + wsproto only) so it runs by file path inside a n
 
     python webserver.py --cert chain.pem --key key.pem --listen 198.19.1.10:443:tls --listen 198.19.1.10:80
 
-Paths:
-- any path with `Upgrade: websocket`: a WebSocket echo (text and binary), answering pings;
-- `/_ks_/x-swsl/:` (Daily's dispatch service): a small JSON document;
+With `--site FILE` (JSON: `roles` host -> page|api|worker, `routes` host -> {path: JSON body}) each host behaves as
+its real server does (tests/lab/internet.py): an API host answers its documented paths with JSON and anything else
+with 404, WebSocket upgrades included; a worker accepts WebSocket upgrades; a page host answers every path.
+
+Paths of page hosts (and of hosts not in the site file, e.g. `web.lab.test`):
+- `Upgrade: websocket`: a WebSocket echo (text and binary), answering pings (lab names and workers only);
 - `/echo`: the request (method, path, headers, client address) as JSON, for proxy and inspection tests;
 - `/bytes/N`: N zero bytes (at most 50 MB), for throughput and shaping tests;
 - anything else: a small HTML page with 200.
@@ -42,12 +45,30 @@ def _json(obj: Any) -> bytes:
     return (json.dumps(obj, indent=1) + "\n").encode()
 
 
+SITE: dict[str, Any] = {"roles": {}, "routes": {}}
+NOT_FOUND = _json({"error": "not-found"})
+
+
+def role_of(headers: dict[str, str]) -> str:
+    """The role of the requested host (`page` for hosts the site file does not name)."""
+    host = headers.get("host", "").rsplit(":", 1)[0].strip("[]").lower()
+    return str(SITE["roles"].get(host, "page"))
+
+
+def accepts_upgrade(headers: dict[str, str]) -> bool:
+    """Workers accept WebSocket upgrades, as do the lab's own names; API and page hosts answer them like any GET."""
+    host = headers.get("host", "").rsplit(":", 1)[0].lower()
+    return role_of(headers) == "worker" or host not in SITE["roles"]
+
+
 def route(method: str, path: str, headers: dict[str, str], peer: str) -> tuple[int, str, bytes]:
     """Pure routing: (status, content type, body) for a plain HTTP request."""
     bare = path.split("?", 1)[0]
-    if bare.startswith("/_ks_/x-swsl/"):
-        host = headers.get("host", "")
-        return 200, "application/json", _json({"ok": True, "server": SERVER, "host": host, "path": path})
+    role = role_of(headers)
+    if role in ("api", "worker"):
+        host = headers.get("host", "").rsplit(":", 1)[0].lower()
+        body = SITE["routes"].get(host, {}).get(bare) if role == "api" else None
+        return (404, "application/json", NOT_FOUND) if body is None else (200, "application/json", _json(body))
     if bare.startswith("/bytes/") and bare[7:].isdigit():  # a body of N bytes, for throughput and shaping tests
         return 200, "application/octet-stream", b"\0" * min(int(bare[7:]), 50_000_000)
     if bare == "/echo":
@@ -80,7 +101,7 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
                 return
             method, path, version, headers = parse_head(head)
-            if "websocket" in headers.get("upgrade", "").lower():
+            if "websocket" in headers.get("upgrade", "").lower() and accepts_upgrade(headers):
                 await websocket_echo(head, reader, writer)
                 return
             length = int(headers.get("content-length", "0") or 0)
@@ -89,7 +110,7 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             status, ctype, body = route(method, path, headers, peer)
             close = version == "HTTP/1.0" or headers.get("connection", "").lower() == "close"
             out = [
-                f"HTTP/1.1 {status} OK",
+                f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}",
                 f"Server: {SERVER}",
                 f"Content-Type: {ctype}",
                 f"Content-Length: {len(body)}",
@@ -145,7 +166,11 @@ async def main(argv: list[str]) -> None:
     ap.add_argument("--listen", action="append", required=True, metavar="IP:PORT[:tls]")
     ap.add_argument("--cert", help="PEM chain (leaf first)")
     ap.add_argument("--key")
+    ap.add_argument("--site", help="JSON: roles (host -> page|api|worker) and routes (host -> {path: body})")
     args = ap.parse_args(argv)
+    if args.site:
+        with open(args.site, encoding="utf-8") as f:
+            SITE.update(json.load(f))
     servers = []
     for spec in args.listen:
         ip, port, *rest = spec.split(":")

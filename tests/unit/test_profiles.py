@@ -128,12 +128,16 @@ def test_flo_recruit_has_the_issue_facts() -> None:
     assert p.id == "flo-recruit" and p.support_email == "support@florecruit.com"
     assert p.window_title == "Flo Recruit network check" and p.recommended_browser == "Google Chrome"
     assert p.email and p.email.domain == "floevents.email" and len(p.email.sending_ips) == 3
-    assert {"gs.daily.co", "c.daily.co", "b.daily.co", "prod-ks.pluot.blue"} <= set(p.concrete_hosts())
+    assert {"gs.daily.co", "c.daily.co", "prod-ks.pluot.blue"} <= set(p.concrete_hosts())
     assert {str(t.url) for t in p.turn} >= {
         "turn:global.turn.twilio.com:3478?transport=udp",
         "turn:global.turn.twilio.com:3478?transport=tcp",
-        "turns:global.turn.twilio.com:443?transport=tcp",
+        "turn:global.turn.twilio.com:443?transport=tcp",
     }
+    # Daily's own pre-call discovery (issue 13): US regions first, ICE servers from the platform
+    assert p.signalling is not None and p.signalling.first == ("us-east-1", "us-west-2")
+    assert len(p.signalling.regions) == 10 and p.signalling.hosts == ("*.wss.daily.co",)
+    assert p.ice_servers is not None and p.ice_servers.url == "https://prod-ks.pluot.blue/tt-150331.json"
     assert any(t.expect == "json" and t.url.path == "/_ks_/x-swsl/:" for t in p.web)
     assert p.ip_lists[0].url == "https://ip-info.daily.co/ips/ip-info.json"
 

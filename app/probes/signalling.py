@@ -1,0 +1,173 @@
+"""Signalling found the way the platform's own pre-call test finds it (Daily: `gs.daily.co/rooms/check/test-rooms/
+<region>` names the region's worker, whose WebSocket is then opened, RFC 6455). The discovery request is an HTTPS
+check; the WebSocket checks open what discovery returned, and say "not tried" (never "blocked") without it."""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.model import Category, Outcome, Status
+from app.engine.options import RunOptions
+from app.engine.profile import Profile, SignallingDiscovery, WssTarget
+from app.engine.runner import Check, RunContext
+from app.engine.urls import ProxyUrl, UrlError, WebUrl, parse_web_url
+from app.probes import proxy as proxy_mod
+from app.probes.platform_api import JsonAnswer, fetch_json, field_at
+from app.probes.wss import probe_wss
+
+OTHER_HOLD_S = 0.5  # the other regions: opened, briefly held, closed (Daily's test only waits for `open`)
+CHECK_TIMEOUT_S = 20.0
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """Pure result of reading a discovery answer: the WebSocket URL, or why there is none."""
+
+    url: WebUrl | None
+    problem: str = ""
+
+
+def read_discovery(answer: JsonAnswer, spec: SignallingDiscovery) -> Discovered:
+    """Pure: the worker's WebSocket URL from a discovery answer; it must be wss:// on one of the profile's hosts."""
+    if not answer.ok:
+        return Discovered(None, answer.problem)
+    value = field_at(answer.data, spec.field)
+    if not isinstance(value, str) or not value:
+        return Discovered(None, f"the answer has no {spec.field}")
+    try:
+        url = parse_web_url(value[:2048], ("wss",))
+    except UrlError as exc:
+        return Discovered(None, f"{spec.field} is not a usable WebSocket URL ({exc})")
+    if not any(_host_matches(url.host, pattern) for pattern in spec.hosts):
+        return Discovered(None, f"{spec.field} points to {url.host}, outside {', '.join(spec.hosts)}")
+    return Discovered(url)
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and fnmatch.fnmatchcase(host, pattern)
+    return host == pattern
+
+
+async def discover(spec: SignallingDiscovery, region: str, ctx: RunContext, explicit: ProxyUrl | None) -> JsonAnswer:
+    """The discovery answer for one region (fetched once per run, shared by the HTTPS and WebSocket checks)."""
+    return await fetch_json(spec.url_for(region), ctx, explicit)
+
+
+async def probe_discovery(
+    spec: SignallingDiscovery, region: str, ctx: RunContext, explicit: ProxyUrl | None
+) -> Outcome:
+    """The HTTPS side: reach the discovery service and get a worker for `region`."""
+    answer = await discover(spec, region, ctx, explicit)
+    if answer.failure is not None:
+        return answer.failure
+    details: dict[str, Any] = {**answer.details, "region": region}
+    found = read_discovery(answer, spec)
+    host = parse_web_url(answer.url, ("https",)).host
+    if found.url is None:
+        if answer.status >= 500:
+            return Outcome(Status.WARN, f"Reached {host}, but it could not name a server for {region}: "
+                                        f"{found.problem}.", details)  # fmt: skip
+        details["discovery_problem"] = found.problem
+        return Outcome(
+            Status.FAIL,
+            f"Reached {host}, but it did not name a live call server for {region}: {found.problem}.",
+            details,
+            ("signalling_discovery_failed",),
+        )
+    details["worker"] = str(found.url)
+    return Outcome(Status.PASS, f"{host} names the live call server for {region}: {found.url.host}.", details)
+
+
+async def probe_worker(
+    spec: SignallingDiscovery, region: str, ctx: RunContext, explicit: ProxyUrl | None, hold_s: float | None = None
+) -> Outcome:
+    """The WebSocket side: open the worker that discovery named, as the browser would go."""
+    answer = await discover(spec, region, ctx, explicit)
+    found = read_discovery(answer, spec)
+    if found.url is None:
+        return Outcome(
+            Status.SKIP,
+            f"Not tried: no live call server was found for {region} ({found.problem.rstrip('.')}).",
+            {"region": region, "discovery": answer.url},
+        )
+    target = WssTarget(found.url, spec.purpose, spec.source)
+    outcome = await (probe_wss(target, ctx, explicit) if hold_s is None else probe_wss(target, ctx, explicit, hold_s))
+    details = {**outcome.details, "region": region, "discovered_from": answer.url}
+    return Outcome(outcome.status, f"{region}: {outcome.summary}", details, outcome.findings)
+
+
+async def probe_other_regions(spec: SignallingDiscovery, regions: tuple[str, ...], ctx: RunContext) -> Outcome:
+    """The remaining regions together: which answered, which did not (information: a call uses one region)."""
+    outcomes = await asyncio.gather(*(probe_worker(spec, r, ctx, None, OTHER_HOLD_S) for r in regions))
+    passed = [r for r, o in zip(regions, outcomes, strict=True) if o.status in (Status.PASS, Status.WARN)]
+    skipped = [r for r, o in zip(regions, outcomes, strict=True) if o.status is Status.SKIP]
+    failed = [r for r in regions if r not in passed and r not in skipped]
+    details: dict[str, Any] = {
+        "regions": {
+            r: {"status": o.status.value, "summary": o.summary} for r, o in zip(regions, outcomes, strict=True)
+        },
+        "passed_regions": passed,
+        "failed_regions": failed,
+        "not_tried_regions": skipped,
+    }
+    if not passed and not failed:
+        return Outcome(Status.SKIP, f"Not tried: no live call server was found for the other {len(regions)} regions.",
+                       details)  # fmt: skip
+    if not passed:
+        return Outcome(Status.FAIL, f"None of the other {len(regions)} regions' live call servers could be opened.",
+                       details, ("websocket_blocked",))  # fmt: skip
+    summary = f"{len(passed)} of {len(regions)} other regions open"
+    if failed or skipped:
+        details["not_open_regions"] = ", ".join(failed + skipped)
+        summary += "; not: " + details["not_open_regions"]
+        return Outcome(Status.PASS, summary + ".", details, ("signalling_region_unreachable",))
+    return Outcome(Status.PASS, summary + ".", details)
+
+
+def plan(profile: Profile, options: RunOptions) -> list[Check]:
+    """Per first region: an HTTPS discovery check and a WebSocket check (each also through an explicit proxy);
+    one compact WebSocket check for the other regions."""
+    spec = profile.signalling
+    if spec is None:
+        return []
+    explicit = proxy_mod.explicit_proxy(profile, options)
+    host = parse_web_url(spec.url_for("x"), ("https",)).host
+    checks: list[Check] = []
+    for through in [None] if explicit is None else [None, explicit]:
+        suffix, title_via = ("+proxy", " through the given proxy") if through else ("", "")
+        for region in spec.first:
+            url = spec.url_for(region)
+            checks.append(Check(
+                f"https:{url.split('://', 1)[1]}{suffix}", Category.HTTPS,
+                f"{url} via {through}" if through else url,
+                f"Find the live call server ({region}) at {host}{title_via}",
+                _bind(probe_discovery, spec, region, through), CHECK_TIMEOUT_S,
+            ))  # fmt: skip
+            checks.append(Check(
+                f"wss:{region}{suffix}", Category.WSS, f"live call server for {region} (from {url})",
+                f"Open the live call connection ({region}){title_via}",
+                _bind(probe_worker, spec, region, through), CHECK_TIMEOUT_S,
+            ))  # fmt: skip
+    others = tuple(r for r in spec.regions if r not in spec.first)
+    if others:
+
+        async def run_others(ctx: RunContext) -> Outcome:
+            return await probe_other_regions(spec, others, ctx)
+
+        checks.append(Check(
+            "wss:other-regions", Category.WSS, f"live call servers in {len(others)} other regions",
+            f"Live call servers in {len(others)} other regions", run_others, CHECK_TIMEOUT_S,
+        ))  # fmt: skip
+    return checks
+
+
+def _bind(probe: Any, spec: SignallingDiscovery, region: str, through: ProxyUrl | None) -> Any:
+    async def run(ctx: RunContext) -> Outcome:
+        result: Outcome = await probe(spec, region, ctx, through)
+        return result
+
+    return run
