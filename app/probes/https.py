@@ -151,6 +151,14 @@ def judge_failure(
         return Status.FAIL, f"Cannot reach the proxy {proxy}: {why}.", ("proxy_failed",), {}
     if err.phase == "proxy":
         if err.kind == net.PROXY_AUTH:
+            sign_in = getattr(err.cause, "sign_in", None)  # Negotiate/NTLM: signed in as a browser would (proxyauth)
+            if sign_in is not None and not sign_in.tried:
+                return Status.SKIP, (f"The proxy {proxy} asks for Windows sign-in ({sign_in.scheme}), which browsers "
+                                     f"do by themselves; this check could not try it: {sign_in.detail}."), (), {}  # fmt: skip
+            if sign_in is not None:
+                note = f"Signing in to the proxy as this computer's user ({sign_in.scheme}) did not work: {sign_in.detail}."
+                extra = {"proxy_auth_note": note}
+                return Status.FAIL, f"{note} (HTTP 407 from {proxy})", ("proxy_auth_required",), extra
             has_login = via.route.proxy is not None and via.route.proxy.username is not None
             if not profile.authenticating_proxy_supported:
                 note = f"{profile.name} does not support proxies requiring authentication."

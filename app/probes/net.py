@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno
+import os
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 import h11
 
 from app.engine.urls import ProxyUrl
+from app.probes import proxyauth
 
 # Failure kinds shared by probes (the evidence vocabulary of the JSON details).
 TIMEOUT, REFUSED, UNREACHABLE, RESET, TLS, PROTOCOL, DNS = (
@@ -27,19 +29,25 @@ _UNREACHABLE_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAI
 class ProxyRefusal(Exception):
     """A proxy answered CONNECT with a non-2xx status (407: it wants a login; RFC 9110 §15.5.8)."""
 
-    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytes) -> None:
+    def __init__(
+        self, status: int, reason: str, headers: dict[str, str], body: bytes, challenges: tuple[str, ...] = (),
+        sign_in: proxyauth.SignIn | None = None,
+    ) -> None:  # fmt: skip
         self.status, self.reason, self.headers, self.body = status, reason, headers, body
+        self.challenges, self.sign_in = challenges, sign_in  # every Proxy-Authenticate value; the sign-in tried
         super().__init__(f"proxy answered {status} {reason}".strip())
 
     def evidence(self) -> dict[str, Any]:
-        """The proxy's answer as JSON evidence (status, reason, server, auth schemes offered)."""
-        schemes = [v.split(" ", 1)[0] for k, v in self.headers.items() if k == "proxy-authenticate"]
-        return {
+        """The proxy's answer as JSON evidence (status, reason, server, every auth scheme offered, sign-in)."""
+        found = {
             "proxy_status": self.status,
             "proxy_reason": self.reason,
             "proxy_server": self.headers.get("server", ""),
-            "proxy_auth_schemes": ", ".join(schemes),
+            "proxy_auth_schemes": ", ".join(proxyauth.challenge_schemes(self.challenges)),
         }
+        if self.sign_in is not None:
+            found.update(self.sign_in.evidence())
+        return found
 
 
 def classify_os_error(exc: BaseException) -> str:
@@ -170,13 +178,17 @@ async def open_tunnel(
     Raises PhaseError('proxy_connect', ...) when the proxy cannot be reached and PhaseError('proxy', ...)
     when it refuses (kind proxy_auth for 407, proxy_refused for other statuses) or does not answer.
     """
-    if proxy.scheme != "http":
+    if proxy.scheme in ("socks4", "socks5"):
+        return await open_socks_tunnel(proxy, host, port, timeout_s)
+    if proxy.scheme not in ("http", "https"):
         raise PhaseError("proxy_connect", ValueError(f"{proxy.scheme}:// proxies are not supported"), {})
     try:
         conn = await open_tcp(proxy.host, proxy.port, timeout_s)
     except PhaseError as err:
         raise PhaseError("proxy_connect", err.cause, {"proxy_connect": err.timings_ms.get("connect", 0)}) from None
     conn.timings_ms = {"proxy_connect": conn.timings_ms["connect"]}
+    if proxy.scheme == "https":
+        await _tls_to_proxy(conn, proxy, timeout_s)
     start = time.perf_counter()
     client = h11.Connection(h11.CLIENT)
     try:
@@ -186,19 +198,57 @@ async def open_tunnel(
             response = await _read_response(conn, client)
             if not 200 <= response.status_code < 300:
                 body = await _read_body(conn, client)
+                offered = tuple(v.decode("latin-1") for k, v in response.headers if k.lower() == b"proxy-authenticate")
                 raise ProxyRefusal(
                     response.status_code,
                     response.reason.decode("latin-1"),
                     {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers},
                     body,
+                    offered,
                 )
-    except (OSError, TimeoutError, h11.ProtocolError, ProxyRefusal, asyncio.IncompleteReadError) as exc:
+    except ProxyRefusal as refusal:
+        conn.writer.transport.abort()
+        scheme = proxyauth.sign_in_scheme(proxyauth.challenge_schemes(refusal.challenges))
+        if refusal.status != 407 or scheme is None or proxy.username is not None:
+            conn.timings_ms["proxy_tunnel"] = _ms(start)
+            raise PhaseError("proxy", refusal, conn.timings_ms, f"{proxy.host}:{proxy.port}") from None
+        return await _signed_in_tunnel(proxy, host, port, timeout_s, user_agent, scheme, refusal, conn, start)
+    except (OSError, TimeoutError, h11.ProtocolError, asyncio.IncompleteReadError) as exc:
         conn.timings_ms["proxy_tunnel"] = _ms(start)
         conn.writer.transport.abort()
         raise PhaseError("proxy", exc, conn.timings_ms, f"{proxy.host}:{proxy.port}") from None
     conn.timings_ms["proxy_tunnel"] = _ms(start)
     conn.facts["via_proxy"] = str(proxy)
     return conn
+
+
+async def _signed_in_tunnel(
+    proxy: ProxyUrl, host: str, port: int, timeout_s: float, user_agent: str, scheme: str, refusal: ProxyRefusal,
+    conn: Connection, start: float,
+) -> Connection:  # fmt: skip
+    """The proxy asked for Negotiate/NTLM: sign in as the browser would (proxyauth) on a fresh connection; a
+    refusal keeps every challenge and says why the sign-in did not work."""
+    where = f"{proxy.host}:{proxy.port}"
+    try:
+        tunnel = await proxyauth.open_signed_in(proxy.host, proxy.port, host, port, scheme, timeout_s, user_agent)
+    except proxyauth.SignInUnavailable as exc:
+        refusal.sign_in = proxyauth.SignIn(scheme, False, False, str(exc))
+        conn.timings_ms["proxy_tunnel"] = _ms(start)
+        raise PhaseError("proxy", refusal, conn.timings_ms, where) from None
+    except proxyauth.SignInRefused as exc:
+        headers = dict(exc.headers)
+        offered = tuple(v for k, v in exc.headers if k == "proxy-authenticate") or refusal.challenges
+        again = ProxyRefusal(exc.status, exc.reason, headers, b"", offered, exc.sign_in)
+        conn.timings_ms["proxy_tunnel"] = _ms(start)
+        raise PhaseError("proxy", again, conn.timings_ms, where) from None
+    except (OSError, TimeoutError, h11.ProtocolError, asyncio.IncompleteReadError) as exc:
+        conn.timings_ms["proxy_tunnel"] = _ms(start)
+        raise PhaseError("proxy", exc, conn.timings_ms, where) from None
+    signed = Connection(tunnel.reader, tunnel.writer, conn.address, dict(conn.timings_ms))
+    signed.timings_ms["proxy_tunnel"] = _ms(start)
+    signed.facts["via_proxy"] = str(proxy)
+    signed.facts.update(tunnel.sign_in.evidence())
+    return signed
 
 
 async def _read_response(conn: Connection, client: h11.Connection) -> h11.Response:
@@ -243,3 +293,52 @@ async def _read_body(conn: Connection, client: h11.Connection, limit: int = 4096
 
 def _ms(start: float) -> int:
     return int((time.perf_counter() - start) * 1000)
+
+
+# ---------------------------------------------------------------- SOCKS and HTTPS proxies (PAC `SOCKS*`, `HTTPS`)
+
+
+class SocksRefusal(Exception):
+    """A SOCKS proxy refused the CONNECT or the login (RFC 1928 §6 reply codes; RFC 1929)."""
+
+
+async def _tls_to_proxy(conn: Connection, proxy: ProxyUrl, timeout_s: float) -> None:
+    """TLS to the proxy itself (an HTTPS proxy, Chromium's `HTTPS host:port`), verified against the OS store;
+    the CONNECT then runs inside it. A failure is the 'proxy_connect' phase: the proxy could not be reached."""
+    from app.probes.trust import os_trust_context
+
+    try:
+        await start_tls(conn, os_trust_context(), proxy.host, timeout_s)
+    except PhaseError as err:
+        raise PhaseError("proxy_connect", err.cause, conn.timings_ms, f"{proxy.host}:{proxy.port}") from None
+    conn.timings_ms["proxy_tls"] = conn.timings_ms.pop("tls", 0)
+
+
+async def open_socks_tunnel(proxy: ProxyUrl, host: str, port: int, timeout_s: float) -> Connection:
+    """A SOCKS CONNECT to host:port (python-socks, on this event loop): SOCKS5 sends the name for the proxy to
+    resolve (RFC 1928 §4, as Chromium does); SOCKS4 resolves it here first, as Chromium does; a login in the URL
+    is sent (RFC 1929). Raises PhaseError('proxy_connect', ...) or PhaseError('proxy', ...) like open_tunnel."""
+    from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError, ProxyType
+    from python_socks.async_.asyncio import Proxy
+
+    kind = ProxyType.SOCKS5 if proxy.scheme == "socks5" else ProxyType.SOCKS4
+    where = f"{proxy.host}:{proxy.port}"
+    client = Proxy(kind, proxy.host, proxy.port, proxy.username, proxy.password, rdns=kind == ProxyType.SOCKS5)
+    start = time.perf_counter()
+    try:
+        sock = await client.connect(host, port, timeout=timeout_s)
+        reader, writer = await asyncio.open_connection(sock=sock)
+    except ProxyConnectionError as exc:
+        cause = OSError(exc.errno, os.strerror(exc.errno)) if exc.errno else OSError(str(exc))
+        raise PhaseError("proxy_connect", cause, {"proxy_connect": _ms(start)}, where) from None
+    except (ProxyTimeoutError, TimeoutError) as exc:
+        raise PhaseError("proxy", TimeoutError(str(exc)), {"proxy_tunnel": _ms(start)}, where) from None
+    except ProxyError as exc:
+        err = PhaseError("proxy", SocksRefusal(f"the SOCKS proxy refused: {exc}"), {"proxy_tunnel": _ms(start)}, where)
+        err.kind = PROXY_AUTH if "auth" in str(exc).lower() else PROXY_REFUSED
+        raise err from None
+    except OSError as exc:
+        raise PhaseError("proxy", exc, {"proxy_tunnel": _ms(start)}, where) from None
+    conn = Connection(reader, writer, where, {"proxy_tunnel": _ms(start)})
+    conn.facts["via_proxy"] = str(proxy)
+    return conn
