@@ -261,24 +261,3 @@ def proxy_text(proxy: ProxyUrl) -> str:
     if proxy.username:
         auth = quote(proxy.username, safe="") + (f":{quote(proxy.password, safe='')}" if proxy.password else "") + "@"
     return f"{proxy.scheme}://{auth}{host}:{proxy.port}"
-
-
-def wizard_preset(preset: Preset, profile: str | None = None, region: str | None = None) -> Any:
-    """The wizard's starting settings (app.gui.preset.WizardPreset) from an IT preset; flags given to the
-    wizard (--profile, --region) win, as on the command line."""
-    from app.gui.preset import WizardPreset  # a plain dataclass: no Qt is imported here
-
-    args = merge_args(argparse.Namespace(profile=profile, region=region), preset)
-    turn = preset.turn
-    return WizardPreset(
-        profile_id=args.profile,
-        region=args.region,
-        support_email=preset.support_email,
-        proxy_url=proxy_text(preset.proxy) if preset.proxy else None,
-        turn_url=str(turn.url) if turn else None,
-        turn_username=turn.username if turn else None,
-        turn_password=turn.password if turn else None,
-        turn_secret=turn.secret if turn else None,
-        show_email_step=preset.show_email_step,
-        source=f"your IT team ({preset.source})" if preset.source else None,
-    )

@@ -97,7 +97,8 @@ def _it_preset(args: argparse.Namespace) -> WizardPreset | None:
     """The wizard's settings with IT's preset (app/presets.py) applied; a bad preset is shown plainly, never ignored."""
     from PySide6.QtWidgets import QMessageBox
 
-    from app.presets import PresetError, load_preset, wizard_preset
+    from app.gui.preset import wizard_preset
+    from app.presets import PresetError, load_preset
 
     try:
         return wizard_preset(load_preset(args.config), args.profile, args.region)

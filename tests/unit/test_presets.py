@@ -13,6 +13,7 @@ from app import cli, presets
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
 from app.engine.urls import parse_proxy_url
+from app.gui.preset import wizard_preset
 from app.logs import redactor, setup_logging
 from app.presets import (
     NO_PRESET,
@@ -23,7 +24,6 @@ from app.presets import (
     merge_args,
     preset_candidates,
     proxy_text,
-    wizard_preset,
 )
 from tests.unit.loopback_servers import DnsServer
 from tests.unit.test_probes_dns_https import write_profile
