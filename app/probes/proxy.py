@@ -242,12 +242,13 @@ class SystemRoutes:
         self._nameservers = tuple(nameservers)
         self._pac: dict[str, asyncio.Task[PacScript]] = {}
         self._evaluators: dict[str, PacEvaluator] = {}
+        self.pac_time_limit_s = sandbox.TIME_LIMIT_S
 
     def evaluator(self, script: PacScript, ctx: RunContext | None) -> PacEvaluator:
         """The run's evaluator of `script` (answers cached per URL; names resolved through the run's resolver)."""
         found = self._evaluators.get(script.url)
         if found is None:
-            found = PacEvaluator(script.text or "", _pac_resolver(ctx))
+            found = PacEvaluator(script.text or "", _pac_resolver(ctx), time_limit_s=self.pac_time_limit_s)
             self._evaluators[script.url] = found
         return found
 
@@ -280,7 +281,9 @@ class SystemRoutes:
                 result = await self.evaluator(pac, ctx).find_proxy(pac_url_for(url), host.lower())
                 if result.answer is None:
                     fixed = fixed_route(eff, scheme, host)
-                    return fixed or Route(None, "pac", f"{result.error}; browsers go direct", result.error)
+                    if fixed is not None and fixed.proxy is not None:
+                        return fixed
+                    return Route(None, "pac", f"{result.error}; browsers go direct", result.error)
                 return route_from_pac(result.answer, f"pac ({eff.source})")
             fixed = fixed_route(eff, scheme, host)
             if fixed is not None and fixed.proxy is not None:

@@ -11,6 +11,7 @@ one per URL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -119,11 +120,13 @@ class PacEvaluator:
                 result = sandbox.evaluate(self._script, url, host, known, me, now_ms, limit)
             except Exception as exc:  # never expected: the sandbox turns script failures into results
                 result = sandbox.Evaluation(None, f"the PAC script could not be run: {sandbox.clean(str(exc))}")
+
             def deliver() -> None:
                 if not done.done():
                     done.set_result(result)
 
-            loop.call_soon_threadsafe(deliver)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+                loop.call_soon_threadsafe(deliver)
 
         threading.Thread(target=work, name="pac-eval", daemon=True).start()
         try:

@@ -59,15 +59,11 @@ def clean(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _explain(exc: Exception, time_limit_s: float, ctx: object) -> tuple[str, bool]:
+def _explain(exc: Exception, time_limit_s: float) -> tuple[str, bool]:
     """A JavaScript exception as one line, and whether it was the time limit."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if first == "null":  # QuickJS throws null when it cannot even allocate the out-of-memory error
-        try:
-            full = ctx.memory()["malloc_size"] > 0.9 * MEMORY_LIMIT  # type: ignore[attr-defined]
-        except Exception:
-            full = False
-        first = "InternalError: out of memory" if full else first
+        return f"the PAC script ran out of memory ({MEMORY_LIMIT // (1024 * 1024)} MB) or threw null", False
     if first.startswith("InternalError: interrupted"):
         return f"the PAC script did not answer within {time_limit_s:g} s", True
     if first.startswith("InternalError: out of memory"):
@@ -107,7 +103,7 @@ def evaluate(
         ctx.eval(script)
         raw = ctx.eval(_CALL_JS % (ANSWER_MAX, ANSWER_MAX, json.dumps(url), json.dumps(host)))
     except Exception as exc:  # quickjs.JSException: syntax errors, throws, limits
-        error, timed_out = _explain(exc, time_limit_s, ctx)
+        error, timed_out = _explain(exc, time_limit_s)
         return Evaluation(None, error, _missing(ctx), timed_out)
     try:
         out = json.loads(raw)
