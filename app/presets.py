@@ -22,6 +22,12 @@ PRESET_SCHEMA_VERSION = 1
 _SOURCE_ROOT = Path(__file__).resolve().parent.parent  # the checkout holding app/, when running from source
 _TOP_KEYS = {"schema_version", "profile", "region", "support_email", "proxy_url", "show_email_step", "turn"}
 _TURN_KEYS = {"url", "username", "password", "secret"}
+# macOS: places IT can write that a translocated, signed app still reads (issue 23); the managed-preferences domain
+# is the bundle identifier, so an MDM configuration profile for org.callready.CallReady lands there.
+MAC_PREFERENCES_DOMAIN = "org.callready.CallReady"
+MAC_MANAGED_PREFERENCES = Path("/Library/Managed Preferences")
+MAC_MACHINE_FOLDER = Path("/Library/Application Support/CallReady")
+PLIST_MAX_BYTES = 64 * 1024
 
 
 class PresetError(ProfileError):
@@ -171,14 +177,33 @@ def _turn(body: Any, fail: Any, text: Any) -> TurnCredentials:
 # ---------------------------------------------------------------- finding and loading
 
 
+def mac_managed_candidates(home: Path | None = None, user: str | None = None) -> list[Path]:
+    """macOS managed locations, strongest first: the MDM profile's managed preferences (per user, then the
+    computer's), /Library/Application Support/CallReady (IT, admin-only), the user's own Application Support."""
+    import getpass
+
+    home = home or Path.home()
+    user = user or getpass.getuser()
+    plist = f"{MAC_PREFERENCES_DOMAIN}.plist"
+    return [
+        MAC_MANAGED_PREFERENCES / user / plist,
+        MAC_MANAGED_PREFERENCES / plist,
+        MAC_MACHINE_FOLDER / PRESET_FILENAME,
+        home / "Library" / "Application Support" / "CallReady" / PRESET_FILENAME,
+    ]
+
+
 def preset_candidates(
-    frozen: bool | None = None, executable: str | None = None, source_root: Path | None = None
-) -> list[Path]:
-    """Where a preset is looked for: beside the program when packaged (also beside a macOS .app or an
-    AppImage), else beside the source checkout; never the current folder (anyone can drop a file there)."""
+    frozen: bool | None = None, executable: str | None = None, source_root: Path | None = None,
+    platform: str = sys.platform,
+) -> list[Path]:  # fmt: skip
+    """Where a preset is looked for: on macOS the managed locations first (a quarantined app runs from a random
+    read-only copy, so a file beside the .app is usually invisible); beside the program when packaged (also beside
+    a macOS .app or an AppImage), else beside the source checkout; never the current folder."""
     frozen = getattr(sys, "frozen", False) if frozen is None else frozen
     if not frozen:
         return [(source_root or _SOURCE_ROOT) / PRESET_FILENAME]
+    managed = mac_managed_candidates() if platform == "darwin" else []
     exe = Path(executable or sys.executable).resolve()
     folders = [exe.parent]
     if (
@@ -190,7 +215,7 @@ def preset_candidates(
     appimage = os.environ.get("APPIMAGE")
     if appimage:
         folders.append(Path(appimage).resolve().parent)
-    return [f / PRESET_FILENAME for f in dict.fromkeys(folders)]
+    return [*managed, *(f / PRESET_FILENAME for f in dict.fromkeys(folders))]
 
 
 def find_preset(explicit: Path | str | None = None) -> Path | None:
@@ -209,13 +234,31 @@ def load_preset(explicit: Path | str | None = None) -> Preset:
     if path is None:
         return NO_PRESET
     try:
-        data = read_toml(path)  # regular files only, size- and depth-bounded
+        data = read_plist(path) if path.suffix == ".plist" else read_toml(path)  # regular files, size-bounded
     except ProfileError as exc:
         raise PresetError(str(path), exc.field, exc.problem) from None
     preset = parse_preset(data, path)
     redactor().add(*preset.secrets())
     check_region(preset)
     return preset
+
+
+def read_plist(path: Path) -> dict[str, Any]:
+    """A managed-preferences plist (XML or binary) with the same keys as callready.toml; bookkeeping keys the
+    system adds (`Payload*`, `PayloadUUID`, `mcx_*`) are left out. Regular files up to PLIST_MAX_BYTES only."""
+    import plistlib
+
+    try:
+        if not path.is_file() or path.stat().st_size > PLIST_MAX_BYTES:
+            raise PresetError(str(path), "file", f"not a regular file of at most {PLIST_MAX_BYTES} bytes")
+        data = plistlib.loads(path.read_bytes())
+    except OSError as exc:
+        raise PresetError(str(path), "file", exc.strerror or str(exc)) from None
+    except (plistlib.InvalidFileException, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise PresetError(str(path), "plist", f"not a property list ({exc})") from None
+    if not isinstance(data, dict):
+        raise PresetError(str(path), "plist", "the property list is not a dictionary")
+    return {k: v for k, v in data.items() if not str(k).startswith(("Payload", "mcx_"))}
 
 
 def check_region(preset: Preset) -> None:

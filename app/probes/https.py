@@ -18,7 +18,7 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile, WebTarget, WssTarget
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
-from app.probes import net
+from app.probes import macnet, net
 from app.probes import proxy as proxy_mod
 from app.probes.trust import certificate_facts, no_verify_context, os_trust_context, public_trust_context
 
@@ -148,7 +148,10 @@ def judge_failure(
     proxy = str(via.route.proxy) if via.route.proxy else ""
     why = net.describe_error(err.cause)
     if err.phase == "proxy_connect":
-        return Status.FAIL, f"Cannot reach the proxy {proxy}: {why}.", ("proxy_failed",), {}
+        # macOS 15+: Local Network privacy, not the network, may be what stops a proxy on the local network
+        hint = macnet.local_network_hint(err.kind, via.route.proxy.host if via.route.proxy else "")
+        summary = f"Cannot reach the proxy {proxy}: {why}." + (f" {hint}" if hint else "")
+        return Status.FAIL, summary, ("proxy_failed",), ({"local_network_privacy": hint} if hint else {})
     if err.phase == "proxy":
         if err.kind == net.PROXY_AUTH:
             sign_in = getattr(err.cause, "sign_in", None)  # Negotiate/NTLM: signed in as a browser would (proxyauth)

@@ -160,7 +160,7 @@ class PacScript:
 
 async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FETCH_TIMEOUT_S) -> PacScript:
     """GET a PAC file directly (never through a proxy), or read a file:// URL."""
-    from app.probes import net
+    from app.probes import macnet, net
     from app.probes.https import http_exchange
     from app.probes.trust import os_trust_context
 
@@ -189,7 +189,8 @@ async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FET
     try:
         conn = await net.open_tcp(address, port, timeout_s)
     except net.PhaseError as err:
-        return PacScript(url, None, net.describe_error(err.cause), _ms(start))
+        hint = macnet.local_network_hint(err.kind, address)  # macOS 15+: Local Network privacy
+        return PacScript(url, None, net.describe_error(err.cause) + (f". {hint}" if hint else ""), _ms(start))
     try:
         if parts.scheme == "https":
             await net.start_tls(conn, os_trust_context(), host, timeout_s)
