@@ -164,3 +164,19 @@ def test_short_and_undecodable_secrets_give_a_valid_redacted_bundle(secret: str)
     log_text = bundle.files["log.txt"].decode()
     assert secret not in log_text and log_text.endswith(f"={SECRET_MARK}\n")
     assert json.loads(bundle.files["system.json"])["note"] == f"pw {SECRET_MARK}"
+
+
+def test_check_output_neutralises_profile_and_server_text() -> None:
+    """`callready check` prints profile names, targets and server-given summaries: never raw escapes or newlines."""
+    from app.cli import render_text
+
+    rows = [
+        (Category.HTTPS, "web\x1b[2J.example", Status.WARN, "Reached, server said \x1b]0;owned\x07\nPASS fake", {}, ())
+    ]
+    profile = dataclasses.replace(load_profile("flo-recruit"), name="Flo\x1b[31m", id="flo\nrecruit")
+    result = run_result(rows, profile=profile)
+    out = io.StringIO()
+    render_text(result, out)
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert not any(line.startswith("PASS fake") for line in text.splitlines())
