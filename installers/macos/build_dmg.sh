@@ -6,23 +6,22 @@
 #   NOTARY_PROFILE=callready-notary   # made once: xcrun notarytool store-credentials callready-notary \
 #                                     #   --apple-id it@example.com --team-id TEAMID1234 --password <app-specific>
 #
-# Without them the dmg is unsigned: Gatekeeper then asks people to right-click > Open the first time.
+# Without them the dmg is unsigned: Gatekeeper blocks it the first time (macOS 15+: System Settings > Privacy &
+# Security > Open Anyway; macOS 12-14: Control-click > Open); docs/it-guide.md has the steps.
 # Nothing here needs admin rights; people drag CallReady into Applications (or run it from the dmg).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-.venv/bin/python}; [ -x "$PY" ] || PY=python3
 VERSION=$("$PY" -c 'import app; print(app.__version__)')
 APP=dist/CallReady.app
-DMG="dist/CallReady-$VERSION.dmg"
+ARCH=${ARCH:-$(uname -m)}
+DMG="dist/CallReady-$VERSION-$ARCH.dmg"
 ENTITLEMENTS=installers/macos/entitlements.plist
 [ -d "$APP" ] || { echo "build_dmg.sh: no $APP (run: pyinstaller --noconfirm build.spec)" >&2; exit 3; }
 
-# 1. Sign every binary inside out, then the bundle, with the hardened runtime (required for notarisation).
+# 1. Sign inside out (loose binaries, then frameworks as bundles, then the app) with the hardened runtime.
 if [ -n "${CODESIGN_IDENTITY:-}" ]; then
-  find "$APP/Contents" -type f \( -name "*.so" -o -name "*.dylib" -o -perm -u+x \) -print0 |
-    xargs -0 codesign --force --timestamp --options runtime --entitlements "$ENTITLEMENTS" --sign "$CODESIGN_IDENTITY"
-  codesign --force --timestamp --options runtime --entitlements "$ENTITLEMENTS" --sign "$CODESIGN_IDENTITY" "$APP"
-  codesign --verify --deep --strict --verbose=2 "$APP"
+  ENTITLEMENTS="$ENTITLEMENTS" installers/macos/sign_app.sh "$APP" "$CODESIGN_IDENTITY"
 else
   echo "build_dmg.sh: CODESIGN_IDENTITY not set: the app is not signed" >&2
 fi
