@@ -23,7 +23,7 @@ def test_managed_locations_come_first_on_macos_only(tmp_path: Path, monkeypatch:
 
 def test_managed_candidate_paths() -> None:
     home = Path("/Users/jdoe")
-    assert [str(p) for p in mac_managed_candidates(home, "jdoe")] == [
+    assert [p.as_posix() for p in mac_managed_candidates(home, "jdoe")] == [
         "/Library/Managed Preferences/jdoe/org.callready.CallReady.plist",
         "/Library/Managed Preferences/org.callready.CallReady.plist",
         "/Library/Application Support/CallReady/callready.toml",

@@ -4,6 +4,7 @@ the adapters that are up (`ipconfig /all`), malformed input never raises, Window
 from __future__ import annotations
 
 import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,5 +87,6 @@ def test_sockaddr_text() -> None:
     assert winnet.sockaddr_text(b"\x02\x00") is None and winnet.sockaddr_text(struct.pack("<H6x", 17)) is None
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="on Windows the live adapter list is read")
 def test_adapters_off_windows_is_empty() -> None:
     assert winnet.adapters() == [] and winnet.system_nameservers() is None
