@@ -74,7 +74,17 @@ NAMES: tuple[Name, ...] = (
       for tld in ("com", "eu", "ca") for sub in ("live", "api", "session-console")),
     Name("teams-bot.kudoway.com", "page", "kudo-firewall-rules.txt (Microsoft Teams)"),
     Name("teams-web.kudoway.com", "page", "kudo-firewall-rules.txt (Microsoft Teams)"),
+    # ---- the OS captive-portal probes (app/probes/captive.py): plain HTTP answers 204 / "Success"
+    Name("connectivitycheck.gstatic.com", "api", "Android's captive-portal check (generate_204)"),
+    Name("captive.apple.com", "api", "Apple's captive-portal check (hotspot-detect.html)"),
 )
+
+CAPTIVE_ROUTES = {
+    "connectivitycheck.gstatic.com": {"/generate_204": {"status": 204, "type": "text/plain", "text": ""}},
+    "captive.apple.com": {"/hotspot-detect.html": {
+        "status": 200, "type": "text/html",
+        "text": "<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>"}},
+}  # fmt: skip
 
 # What the API hosts answer (path -> JSON); the ICE servers document is filled in by the lab (credentials).
 ICE_SERVERS_PATH = "/tt-150331.json"

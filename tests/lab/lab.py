@@ -680,7 +680,7 @@ class Lab:
                 INTERNET,
                 [py, str(HERE / "webserver.py"), "--cert", str(self.pki_dir / "web-chain.pem"), "--key", str(self.pki_dir / "web.key"),
                  "--site", str(conf / "site.json"), "--listen", f"{ADDR.web}:443:tls", "--listen", f"{ADDR.web}:80",
-                 *(f"--listen={getattr(ADDR, k)}:443:tls" for k in ("api", "discovery", "wss"))],
+                 *(f"--listen={getattr(ADDR, k)}:443:tls" for k in ("api", "discovery", "wss")), f"--listen={ADDR.api}:80"],
                 [("tcp", ADDR.web, 443), ("tcp", ADDR.web, 80), *(("tcp", getattr(ADDR, k), 443) for k in ("api", "discovery", "wss"))],
             ),
             "coturn": Server(
@@ -808,8 +808,10 @@ class Lab:
         }
         for region in internet.DAILY_REGIONS:
             routes["gs.daily.co"][internet.DAILY_DISCOVERY_PREFIX + region] = internet.daily_discovery_answer(region)
-        roles = {n.host: n.role for n in internet.NAMES if n.role in WEB_ROLES}
-        return {"roles": roles, "routes": routes}
+        routes.update(internet.CAPTIVE_ROUTES)
+        web = [n for n in internet.NAMES if n.role in WEB_ROLES]
+        return {"roles": {n.host: n.role for n in web}, "routes": routes,
+                "addresses": {n.host: getattr(ADDR, n.address_key) for n in web}}  # fmt: skip
 
     def _write_site(self) -> None:
         (self.conf / "site.json").write_text(json.dumps(self.site(), indent=1) + "\n")

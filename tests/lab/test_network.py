@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.lab import internet
 from tests.lab.lab import CLIENT, HERE, TURN_PASSWORD, TURN_USER, Lab
 from tests.lab.scenarios import SCENARIOS, Expect, Scenario, loss
 
@@ -21,14 +22,15 @@ U, P = TURN_USER, TURN_PASSWORD
 PROBES: dict[str, list[Any]] = {
     "dns": ["dns", "gs.daily.co"],
     "https": ["https", "https://gs.daily.co/_ks_/x-swsl/:"],
-    "wss": ["wss", "wss://prod-ks.pluot.blue/"],
+    "wss": ["wss", f"wss://{internet.daily_worker('us-east-1')}:443"],
     "stun": ["stun", "global.stun.twilio.com", 3478],
     "stun_classic": ["stun", "global.stun.twilio.com", 3478, True],  # RFC 3489: no magic cookie
     "turn_udp": ["turn", "global.turn.twilio.com", 3478, "udp", U, P],
     "turn_udp443": ["turn", "global.turn.twilio.com", 443, "udp", U, P],
     "turn_tcp": ["turn", "global.turn.twilio.com", 3478, "tcp", U, P],
+    "turn_tcp443": ["turn", "global.turn.twilio.com", 443, "tcp", U, P],
     "turn_tls443": ["turn", "global.turn.twilio.com", 443, "tls", U, P],
-    "turn_tls5349": ["turn", "prod-ks.pluot.blue", 5349, "tls", U, P],  # coturn on the web server's address
+    "turn_tls5349": ["turn", "turn.cloudflare.com", 5349, "tls", U, P],
 }
 ALL = frozenset(PROBES)
 
@@ -36,8 +38,10 @@ ALL = frozenset(PROBES)
 REACHABLE: dict[str, frozenset[str]] = {
     "open": ALL,
     "turn_credentials": ALL,
-    "udp_blocked": frozenset({"dns", "https", "wss", "turn_tcp", "turn_tls443", "turn_tls5349"}),
-    "only_tcp_443": frozenset({"dns", "https", "wss", "turn_tls443"}),
+    "udp_blocked": frozenset({"dns", "https", "wss", "turn_tcp", "turn_tcp443", "turn_tls443", "turn_tls5349"}),
+    "tcp443_only": frozenset({"dns", "https", "wss", "turn_tcp443", "turn_tls443"}),
+    "signalling_blocked": ALL - {"wss"},
+    "discovery_unreachable": ALL - {"https"},
     "dns_nxdomain": frozenset(),
     "dns_sinkhole": frozenset({"dns"}),  # answers, with 0.0.0.0 (checked below)
     "https_blocked": ALL - {"https", "wss"},
@@ -69,7 +73,7 @@ def test_slow_dns_answers_after_four_seconds(lab: Lab) -> None:
     lab.apply("slow_dns")
     glibc = subprocess.Popen(  # the OS resolver (glibc, as getaddrinfo) waits for it too, in parallel
         ["ip", "netns", "exec", CLIENT, sys.executable, "-c",
-         "import socket,time; t=time.monotonic(); socket.getaddrinfo('b.daily.co', 443); print(time.monotonic()-t)"],
+         "import socket,time; t=time.monotonic(); socket.getaddrinfo('prod-ks.pluot.blue', 443); print(time.monotonic()-t)"],
         stdout=subprocess.PIPE, text=True, env=lab.client_env(),
     )  # fmt: skip
     (r,) = netcheck(lab, [["dns", "c.daily.co"]])
@@ -84,12 +88,16 @@ def test_stun_answers_through_the_nat(lab: Lab) -> None:
 
 
 def test_platform_names_and_mail_records(lab: Lab) -> None:
+    """Names that exist resolve to their role's address; names that do not exist (the old guesses included) and
+    every other name in the platforms' zones get NXDOMAIN, as on the internet."""
     lab.apply("open")
-    names = sorted(lab.hosts.all)
-    results = netcheck(lab, [["dns", n] for n in names])
+    names = internet.NAMES
+    results = netcheck(lab, [["dns", n.host] for n in names])
     for name, r in zip(names, results, strict=True):
-        want = lab.addr.web if name in lab.hosts.web else lab.addr.turn
-        assert r["answers"] == [want], (name, r)
+        assert r["answers"] == [getattr(lab.addr, name.address_key)], (name, r)
+    missing = ["b.daily.co", "stun.opentok.com", "turn.opentok.com", "global.stun.twilio.net", "nope.wss.daily.co"]
+    for host, r in zip(missing, netcheck(lab, [["dns", h] for h in missing]), strict=True):
+        assert r["rcode"] == "NXDOMAIN", (host, r)
     mx, spf, dkim, aaaa, unknown, listed = netcheck(
         lab,
         [

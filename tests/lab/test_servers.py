@@ -9,6 +9,7 @@ import sys
 import pytest
 from cryptography import x509
 
+from tests.lab import internet
 from tests.lab.lab import CLIENT, HERE, Lab, cleanup_leftovers, lab_lock, lab_namespaces, ns_pids
 
 NETCHECK = str(HERE / "netcheck.py")
@@ -59,7 +60,6 @@ def test_relay_loops_on_every_profile_port(lab: Lab) -> None:
     lab.apply("open")
     u, w = lab.turn_user, lab.turn_password
     probes = [["turn_loop", "global.turn.twilio.com", port, tr, u, w] for port, tr in sorted(lab.hosts.ice_ports)]
-    probes.append(["turn_loop", "prod-ks.pluot.blue", 5349, "tls", u, w])  # coturn on the web server's address
     probes.append(["turn_loop", "turn-rest.lab.test", 5349, "tls", *rest_credentials(lab.turn_rest_secret)])
     proc = lab.run([sys.executable, NETCHECK, json.dumps(probes)])
     results = json.loads(proc.stdout)
@@ -81,13 +81,24 @@ def test_https_server_routes_and_certificate(lab: Lab) -> None:
     lab.apply("open")
     curl = ["curl", "-sS", "--cacert", str(lab.lab_ca), "--max-time", "5"]
     swsl = lab.run([*curl, "https://gs.daily.co/_ks_/x-swsl/:"])
-    assert json.loads(swsl.stdout)["ok"] is True, swsl.stderr
-    page = lab.run([*curl, "-i", "https://b.daily.co/some/page"])
+    assert json.loads(swsl.stdout)["geo"] == "us-east-1", swsl.stderr
+    page = lab.run([*curl, "-i", "https://c.daily.co/some/page"])
     assert page.stdout.startswith("HTTP/1.1 200") and "text/html" in page.stdout
     echo = json.loads(lab.run([*curl, "https://whereby.com/echo"]).stdout)
     assert echo["headers"]["host"] == "whereby.com" and echo["peer"].startswith(lab.addr.fw_wan + ":")
-    # every platform web host is a SAN of the web certificate, every STUN/TURN host of coturn's
-    for stem, hosts in (("web", lab.hosts.web), ("turn", lab.hosts.ice)):
+    # API hosts behave like API hosts: documented paths answer JSON, anything else (the root included) 404
+    found = json.loads(lab.run([*curl, "https://gs.daily.co/rooms/check/test-rooms/us-west-2"]).stdout)
+    assert found["worker"]["wssUri"] == f"wss://{internet.daily_worker('us-west-2')}:443"
+    ice = json.loads(lab.run([*curl, "https://prod-ks.pluot.blue/tt-150331.json"]).stdout)
+    assert [e["url"] for e in ice][-1] == "turn:global.turn.twilio.com:443?transport=tcp" and ice[-1]["username"]
+    for url in ("https://prod-ks.pluot.blue/", "https://gs.daily.co/rooms/check/test-rooms/mars-1", "https://api.appearin.net/"):
+        assert lab.run([*curl, "-o", "/dev/null", "-w", "%{http_code}", url]).stdout == "404", url
+    captive = lab.run([*curl, "-o", "/dev/null", "-w", "%{http_code}", "http://connectivitycheck.gstatic.com/generate_204"])
+    assert captive.stdout == "204"
+    # every existing web, API and worker name is a SAN of the web certificate, every relay name of coturn's
+    web = {n.host for n in internet.NAMES if n.role != "relay"}
+    relays = {n.host for n in internet.NAMES if n.role == "relay"}
+    for stem, hosts in (("web", web), ("turn", relays)):
         cert = x509.load_pem_x509_certificate((lab.pki_dir / f"{stem}.crt").read_bytes())
         sans = set(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName))
         assert hosts <= sans, sorted(hosts - sans)
@@ -95,8 +106,12 @@ def test_https_server_routes_and_certificate(lab: Lab) -> None:
 
 def test_wss_echo(lab: Lab) -> None:
     lab.apply("open")
-    proc = lab.run([sys.executable, NETCHECK, json.dumps([["wss", "wss://live.kudoway.com/"], ["wss", "wss://signal.appearin.net/x"]])])
-    assert all(r["ok"] for r in json.loads(proc.stdout)), proc.stdout + proc.stderr
+    worker = f"wss://{internet.daily_worker('eu-central-1')}:443"
+    probes = [["wss", worker], ["wss", "wss://signal.appearin.net/protocol/socket.io/v4/?EIO=4&transport=websocket"],
+              ["wss", "wss://gs.daily.co/"], ["wss", "wss://prod-ks.pluot.blue/"]]  # fmt: skip
+    proc = lab.run([sys.executable, NETCHECK, json.dumps(probes)])
+    ok = [r["ok"] for r in json.loads(proc.stdout)]
+    assert ok == [True, True, False, False], proc.stdout + proc.stderr  # API hosts refuse upgrades (404)
 
 
 def test_os_store_is_the_lab_bundle_for_truststore(lab: Lab) -> None:

@@ -45,30 +45,42 @@ def _json(obj: Any) -> bytes:
     return (json.dumps(obj, indent=1) + "\n").encode()
 
 
-SITE: dict[str, Any] = {"roles": {}, "routes": {}}
+SITE: dict[str, Any] = {"roles": {}, "routes": {}, "addresses": {}}
 NOT_FOUND = _json({"error": "not-found"})
+REASONS = {200: "OK", 204: "No Content", 404: "Not Found"}
 
 
-def role_of(headers: dict[str, str]) -> str:
-    """The role of the requested host (`page` for hosts the site file does not name)."""
-    host = headers.get("host", "").rsplit(":", 1)[0].strip("[]").lower()
+def _host(headers: dict[str, str]) -> str:
+    return headers.get("host", "").rsplit(":", 1)[0].strip("[]").lower()
+
+
+def role_of(headers: dict[str, str], local_ip: str = "") -> str:
+    """The role of the requested host: its own (`addresses` says where its server is; a request for it that reached
+    another address, e.g. a portal that DNS sent it to, is answered as a page), `page` for names not in the site."""
+    host = _host(headers)
+    home = SITE["addresses"].get(host)
+    if home is not None and local_ip and home != local_ip:
+        return "page"
     return str(SITE["roles"].get(host, "page"))
 
 
-def accepts_upgrade(headers: dict[str, str]) -> bool:
+def accepts_upgrade(headers: dict[str, str], local_ip: str = "") -> bool:
     """Workers accept WebSocket upgrades, as do the lab's own names; API and page hosts answer them like any GET."""
-    host = headers.get("host", "").rsplit(":", 1)[0].lower()
-    return role_of(headers) == "worker" or host not in SITE["roles"]
+    return role_of(headers, local_ip) == "worker" or _host(headers) not in SITE["roles"]
 
 
-def route(method: str, path: str, headers: dict[str, str], peer: str) -> tuple[int, str, bytes]:
-    """Pure routing: (status, content type, body) for a plain HTTP request."""
+def route(method: str, path: str, headers: dict[str, str], peer: str, local_ip: str = "") -> tuple[int, str, bytes]:
+    """Pure routing: (status, content type, body) for a plain HTTP request. An API route's value is its JSON body,
+    or `{"status": N, "type": T, "text": S}` for a non-JSON answer (the OS captive-portal probes)."""
     bare = path.split("?", 1)[0]
-    role = role_of(headers)
+    role = role_of(headers, local_ip)
     if role in ("api", "worker"):
-        host = headers.get("host", "").rsplit(":", 1)[0].lower()
-        body = SITE["routes"].get(host, {}).get(bare) if role == "api" else None
-        return (404, "application/json", NOT_FOUND) if body is None else (200, "application/json", _json(body))
+        body = SITE["routes"].get(_host(headers), {}).get(bare) if role == "api" else None
+        if body is None:
+            return 404, "application/json", NOT_FOUND
+        if isinstance(body, dict) and "status" in body and "text" in body:
+            return int(body["status"]), str(body.get("type", "text/plain")), str(body["text"]).encode()
+        return 200, "application/json", _json(body)
     if bare.startswith("/bytes/") and bare[7:].isdigit():  # a body of N bytes, for throughput and shaping tests
         return 200, "application/octet-stream", b"\0" * min(int(bare[7:]), 50_000_000)
     if bare == "/echo":
@@ -94,6 +106,7 @@ def parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     host, port = writer.get_extra_info("peername")[:2]
     peer = f"{host}:{port}"
+    local_ip = str((writer.get_extra_info("sockname") or ("",))[0])
     try:
         while True:
             try:
@@ -101,16 +114,16 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
                 return
             method, path, version, headers = parse_head(head)
-            if "websocket" in headers.get("upgrade", "").lower() and accepts_upgrade(headers):
+            if "websocket" in headers.get("upgrade", "").lower() and accepts_upgrade(headers, local_ip):
                 await websocket_echo(head, reader, writer)
                 return
             length = int(headers.get("content-length", "0") or 0)
             if length:
                 await reader.readexactly(length)
-            status, ctype, body = route(method, path, headers, peer)
+            status, ctype, body = route(method, path, headers, peer, local_ip)
             close = version == "HTTP/1.0" or headers.get("connection", "").lower() == "close"
             out = [
-                f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}",
+                f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}",
                 f"Server: {SERVER}",
                 f"Content-Type: {ctype}",
                 f"Content-Length: {len(body)}",
