@@ -24,6 +24,18 @@ def destinations(profile: Profile) -> tuple[Destination, ...]:
     found: list[Destination] = []
     for host in profile.concrete_hosts():
         found.append(Destination("DNS", host, "system resolver", "name lookup (A and AAAA)"))
+    if profile.signalling is not None:
+        s = profile.signalling
+        host = urlsplit(s.url).hostname or s.url
+        found.append(
+            Destination("HTTPS", host, "TCP 443", f"signalling discovery ({s.url}, regions {', '.join(s.regions)})")
+        )
+        for pattern in s.hosts:
+            found.append(Destination("WSS", pattern, "TCP 443", "the signalling worker the discovery names"))
+    if profile.ice_servers is not None:
+        i = profile.ice_servers
+        found.append(Destination("HTTPS", urlsplit(i.url).hostname or i.url, "TCP 443",
+                                 f"the platform's ICE servers ({i.url}); the TURN servers it lists are tested too"))  # fmt: skip
     for web in profile.web:
         found.append(Destination("HTTPS", web.url.host, f"TCP {web.url.port}", web.purpose))
     for wss in profile.wss:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lab.lab import ADDR
 from tests.lab.mailzone import healthy_sender_lines, merge_zone, record_key
 
 
@@ -56,3 +57,17 @@ def test_lab_sender_details(lab, tmp_path: Path) -> None:
     assert list(listed["email:blocklist:zen.spamhaus.org"]["details"]["listed"]) == ["149.72.33.196"]
     broken = _email(lab, "mail_blocklist_broken", tmp_path)["email:blocklist:bl.spamcop.net"]
     assert broken["status"] == "skip" and "list everything" in broken["details"]["problem"]
+
+
+@pytest.mark.lab
+def test_lab_recipient_fallback_and_public_suffix(lab, tmp_path: Path) -> None:
+    """No MX: the address record is the mail server (RFC 5321 §5.1). Under co.uk the mailbox evidence is read at the
+    organisational domain candidate.co.uk (Public Suffix List), never at co.uk, whose decoy says Google."""
+    fallback = _email(lab, "email_a_fallback", tmp_path)["email:recipient:afallback.candidate.test"]
+    assert fallback["status"] == "pass" and fallback["details"]["implicit_mx"] == [ADDR.web]
+    assert "email_implicit_mx" in fallback["findings"] and "floevents.email" in fallback["details"]["gateway_steps"]
+    psl = _email(lab, "email_psl", tmp_path)["email:recipient:people.candidate.co.uk"]
+    assert psl["details"]["organizational_domain"] == "candidate.co.uk"
+    assert (psl["details"]["gateway_id"], psl["details"]["mailbox_host"]) == ("proofpoint", "m365")
+    null = _email(lab, "mail_no_mx", tmp_path)["email:recipient:nomx.candidate.test"]
+    assert null["status"] == "warn" and "null MX" in null["summary"]
