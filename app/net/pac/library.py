@@ -222,19 +222,35 @@ PRELUDE_JS = r"""
 })(globalThis);
 """
 
+# `new Date()` pinned to the injected instant; QuickJS parses only ISO dates, so the forms V8 and SpiderMonkey also
+# read ("Tue Mar 03 2009", "Mar 03, 2009 03:34:01 GMT", Date.prototype.toString output) are parsed here too.
 CLOCK_JS = r"""
 (function (g, fixedMs) {
   var RealDate = g.Date;
+  var MONTH = {jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11};
+  var LEGACY = /^\s*(?:[A-Za-z]{3}[a-z]*,?\s+)?([A-Za-z]{3})[a-z]*\s+(\d{1,2}),?\s+(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(?:(GMT|UTC|Z)\s*(?:([+-])(\d{2}):?(\d{2}))?)?\s*(?:\([^)]*\))?\s*$/;
+  function parse(text) {
+    var ms = RealDate.parse(text);
+    if (!isNaN(ms)) { return ms; }
+    var m = LEGACY.exec(String(text));
+    var month = m ? MONTH[m[1].toLowerCase()] : undefined;
+    if (month === undefined) { return NaN; }
+    var f = [Number(m[3]), month, Number(m[2]), Number(m[4] || 0), Number(m[5] || 0), Number(m[6] || 0)];
+    if (!m[7]) { return new RealDate(f[0], f[1], f[2], f[3], f[4], f[5]).getTime(); }
+    var offset = m[8] ? (m[8] == '+' ? 1 : -1) * (Number(m[9]) * 60 + Number(m[10])) * 60000 : 0;
+    return RealDate.UTC(f[0], f[1], f[2], f[3], f[4], f[5]) - offset;
+  }
   function PacDate() {
     if (!(this instanceof PacDate)) { return new RealDate(fixedMs).toString(); }
     if (arguments.length == 0) { return new RealDate(fixedMs); }
+    if (arguments.length == 1 && typeof arguments[0] === 'string') { return new RealDate(parse(arguments[0])); }
     var args = [null].concat(Array.prototype.slice.call(arguments));
     return new (Function.prototype.bind.apply(RealDate, args))();
   }
   PacDate.prototype = RealDate.prototype;
   PacDate.now = function () { return fixedMs; };
   PacDate.UTC = RealDate.UTC;
-  PacDate.parse = RealDate.parse;
+  PacDate.parse = parse;
   g.Date = PacDate;
 })(globalThis, %s);
 """
