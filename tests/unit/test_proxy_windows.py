@@ -191,3 +191,13 @@ def test_auto_detect_failure_is_a_pass_but_a_named_pac_failure_warns(monkeypatch
         monkeypatch.setattr(proxy, "read_system", lambda s=settings: (s,))
         outcome = asyncio.run(_probe())
         assert outcome.status is status, outcome.summary
+
+
+def test_differences_between_winhttp_and_registry() -> None:
+    view = reg("win10-gpo-pac")
+    registry = w.wininet_from_registry(view)
+    same = w.from_ie_config(w.IeProxyConfig(False, "http://pac.corp.example/proxy.pac", None, None))
+    assert w.differences(same, registry) == []
+    other = w.from_ie_config(w.IeProxyConfig(True, None, "p:1", "<local>"))
+    assert [d.split(":")[0] for d in w.differences(other, registry)] == ["pac_url", "auto_detect", "http", "https",
+                                                                         "bypass"]  # fmt: skip

@@ -390,6 +390,20 @@ def from_ie_config(cfg: IeProxyConfig, dhcp_wpad_url: str | None = None) -> Syst
                        wpad_candidates(dhcp_wpad_url) if cfg.auto_detect else (), socks)  # fmt: skip
 
 
+def differences(api: SystemProxy, registry: SystemProxy) -> list[str]:
+    """Where the registry reading disagrees with WinHTTP's own answer (PAC, auto-detect, proxies, bypass);
+    the release workflow sets proxy states with `reg add` and fails on any difference."""
+    fields = {
+        "pac_url": (api.pac_url, registry.pac_url),
+        "auto_detect": (api.auto_detect, registry.auto_detect),
+        "http": (str(api.http or ""), str(registry.http or "")),
+        "https": (str(api.https or ""), str(registry.https or "")),
+        "socks": (api.socks, registry.socks),
+        "bypass": (api.bypass, registry.bypass),
+    }
+    return [f"{name}: WinHTTP {a!r}, registry {b!r}" for name, (a, b) in fields.items() if a != b]
+
+
 # ---------------------------------------------------------------- thin OS wrappers (Windows only; not run here)
 
 WINHTTP_AUTO_DETECT_TYPE_DHCP = 0x1
