@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.probes.proxy_os import SystemProxy, proxy_from_text, state_of
+from app.probes.proxy_os import CONFIGURED, SystemProxy, proxy_from_text, state_of
 
 _NAMES = ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
 
@@ -15,8 +15,16 @@ def _get(environ: Mapping[str, str], name: str) -> str:
 
 
 def parse_environment(environ: Mapping[str, str]) -> SystemProxy:
-    """`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy` -> SystemProxy (source `environment`)."""
+    """`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy` -> SystemProxy (source `environment`); `auto_proxy`,
+    as Chromium on Linux reads it, names a PAC file (empty: auto-detect) and then wins over the others."""
     values = {n: _get(environ, n) for n in _NAMES}
+    auto = environ.get("auto_proxy")
+    if auto is not None:
+        bypass_list = tuple(p.strip() for p in values["no_proxy"].split(",") if p.strip())
+        url = auto.strip() or None
+        return SystemProxy(
+            "environment", CONFIGURED, None, None, bypass_list, url, url is None, "", {"auto_proxy": url or ""}
+        )
     fallback = proxy_from_text(values["all_proxy"])
     http = proxy_from_text(values["http_proxy"]) or fallback
     https = proxy_from_text(values["https_proxy"]) or fallback
