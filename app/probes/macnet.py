@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import ipaddress
 import platform
+import re
 import socket
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 LOCAL_NETWORK_FIRST_MAJOR = 15
 HINT = (
@@ -46,6 +48,69 @@ def hint_for(kind: str, host: str, mac_version: str, networks: Iterable[str]) ->
     if kind != "unreachable" or major is None or major < LOCAL_NETWORK_FIRST_MAJOR:
         return None
     return HINT if on_local_network(host, networks) else None
+
+
+def parse_sw_vers(text: str) -> str:
+    """`sw_vers` output -> the ProductVersion (`15.1.1`), '' when absent."""
+    for line in text[:10_000].splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "ProductVersion":
+            return value.strip()
+    return ""
+
+
+@dataclass(frozen=True)
+class Interface:
+    """One `ifconfig` interface: name, up (flags UP and not `status: inactive`), addresses, networks."""
+
+    name: str
+    is_up: bool
+    addresses: tuple[str, ...]
+    networks: tuple[str, ...]
+
+
+_IF_HEAD = re.compile(r"^([A-Za-z0-9]+): flags=[0-9a-f]+<([^>]*)>")
+
+
+def parse_ifconfig(text: str) -> list[Interface]:
+    """macOS `ifconfig` output -> interfaces; odd lines are skipped, never raised (recorded inputs, support)."""
+    found: list[Interface] = []
+    name, up = "", False
+    addrs: list[str] = []
+    nets: list[str] = []
+
+    def close() -> None:
+        if name:
+            found.append(Interface(name, up, tuple(addrs), tuple(nets)))
+
+    for line in text[:1_000_000].splitlines():
+        head = _IF_HEAD.match(line)
+        if head:
+            close()
+            name, up, addrs, nets = head.group(1), "UP" in head.group(2).split(","), [], []
+            continue
+        words = line.split()
+        if not name or not words:
+            continue
+        if words[0] == "status:" and words[1:] == ["inactive"]:
+            up = False
+        elif words[0] in ("inet", "inet6") and len(words) > 1:
+            address = words[1].split("%", 1)[0]
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                continue
+            addrs.append(address)
+            try:
+                if words[0] == "inet" and "netmask" in words:
+                    mask = int(words[words.index("netmask") + 1], 16)
+                    nets.append(str(ipaddress.ip_network(f"{address}/{bin(mask).count('1')}", strict=False)))
+                elif words[0] == "inet6" and "prefixlen" in words:
+                    nets.append(str(ipaddress.ip_network(f"{address}/{words[words.index('prefixlen') + 1]}", False)))
+            except (ValueError, IndexError):
+                continue
+    close()
+    return found
 
 
 def local_networks() -> list[str]:
