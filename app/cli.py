@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import math
+import re
 import ssl
 import sys
 from collections.abc import Sequence
@@ -176,7 +177,7 @@ def check_public_roots(path: Path) -> None:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Output paths are checked before the run, so a result is never lost to a bad path; no stranger's file
-    is ever replaced (`--json` rewrites only a CallReady result; `--log` appends)."""
+    is ever changed (`--json` rewrites only a CallReady result; `--log` appends only to a CallReady log)."""
     if args.json_out and args.json_out != "-":
         try:
             check_output_path(args.json_out, _is_our_json)
@@ -184,11 +185,20 @@ def check_outputs(args: argparse.Namespace) -> None:
             raise UsageError(f"--json: {exc}") from None
     if args.log:
         try:
-            check_output_path(args.log, lambda p: True)
+            check_output_path(args.log, _is_our_log)
         except InputError as exc:
             raise UsageError(f"--log: {exc}") from None
     for hook in BEFORE_CHECK:
         hook(args)
+
+
+def _is_our_log(path: Path) -> bool:
+    """An empty file or a debug log CallReady wrote (its line format), which `--log` may append to."""
+    try:
+        head = read_regular_file(path, MAX_OWN_JSON_BYTES)[:512].decode("utf-8", "replace")
+    except InputError:
+        return False
+    return not head or re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \w+ +callready", head) is not None
 
 
 def _is_our_json(path: Path) -> bool:

@@ -86,6 +86,10 @@ def test_output_paths_are_checked_before_the_run(tmp_path: Path, no_run, capsys)
     theirs.write_text('{"mine": true}\n')
     assert "already exists" in _refused(["--json", str(theirs)], capsys)
     assert theirs.read_text() == '{"mine": true}\n'
+    diary = tmp_path / "diary.log"
+    diary.write_text("dear diary\n")
+    assert "already exists" in _refused(["--log", str(diary)], capsys)  # appending changes it too
+    assert diary.read_text() == "dear diary\n"
 
 
 def test_bundle_never_replaces_a_strangers_file(tmp_path: Path, no_run, capsys) -> None:
