@@ -178,3 +178,25 @@ def test_untrusted_ip_list_is_not_used(list_server, tmp_path: Path) -> None:
     dests, notes = asyncio.run(_destinations(profile, list_server["dns"]))
     assert [d.address for d in dests] == ["198.18.201.10"]
     assert notes["ip_list"].startswith("not fetched")
+
+
+def test_windows_adapter_state_comes_from_operstatus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """psutil says the F5 adapter is up, Windows' own OperStatus says it is down: OperStatus wins (issue 23)."""
+    import socket
+    import sys
+    from types import SimpleNamespace
+
+    from app.probes import winnet
+
+    addr = SimpleNamespace(family=socket.AF_INET, address="10.144.1.17")
+    monkeypatch.setattr(routes.psutil, "net_if_addrs", lambda: {"Ethernet 3": [addr], "Wi-Fi": [addr]})
+    monkeypatch.setattr(routes.psutil, "net_if_stats", lambda: {"Ethernet 3": SimpleNamespace(isup=True)})
+    monkeypatch.setattr(winnet, "adapters", lambda: [
+        winnet.WinAdapter("Ethernet 3", "F5 Networks VPN Adapter", "ethernet", False),
+        winnet.WinAdapter("Wi-Fi", "Intel(R) Wi-Fi 6E AX211 160MHz", "wireless", True),
+    ])  # fmt: skip
+    monkeypatch.setattr(sys, "platform", "win32")
+    listed = {a.name: a for a in routes.list_adapters()}
+    monkeypatch.undo()
+    assert (listed["Ethernet 3"].is_up, listed["Ethernet 3"].description) == (False, "F5 Networks VPN Adapter")
+    assert listed["Wi-Fi"].is_up and listed["Wi-Fi"].kind == "wireless"
