@@ -267,7 +267,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     redactor().add(*options.secrets())
     profile = preset.apply_to_profile(load_profile(args.profile, args.region))
     if preset.from_it and not args.quiet:
-        print(f"Settings from IT: {preset.source}", file=sys.stderr)
+        print(f"Settings from IT: {_safe(preset.source)}", file=sys.stderr)
     redactor().add(*(s for t in profile.turn for s in (t.password, t.secret) if s))
     progress = _Progress(sys.stderr)
     session = Session(profile, options, progress)
