@@ -363,7 +363,15 @@ class _Receiver(asyncio.DatagramProtocol):
 
 
 class _UdpClient(turn.TurnClientUdpProtocol):
-    pass
+    """aioice's UDP TURN client with CallReady's retransmission schedule per transaction (RFC 8489 §6.2.1):
+    aioice reads its RTO from a module global, so each new transaction is adjusted on its first send instead."""
+
+    def send_stun(self, message: stun.Message, addr: tuple[str, int]) -> None:
+        transaction: Any = self.transactions.get(message.transaction_id)
+        if transaction is not None and getattr(transaction, "_Transaction__tries", None) == 0:
+            transaction._Transaction__timeout_delay = RETRY_RTO_S
+            transaction._Transaction__tries_max = len(retransmit_times())
+        super().send_stun(message, addr)
 
 
 class _TcpClient(turn.TurnClientTcpProtocol):

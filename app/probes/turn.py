@@ -23,7 +23,9 @@ from app.probes.trust import certificate_facts, os_trust_context
 CONNECT_TIMEOUT_S = 3.5
 ALLOCATE_TIMEOUT_S = 4.0
 LOOP_PACKETS = 5
+LOOP_ROUNDS, LOOP_ROUND_S = 3, 0.4  # another round of LOOP_PACKETS while none came back (loss, not a block)
 LOOP_WAIT_S = 2.0
+UDP_ALLOCATE_S = 2 * ice.UDP_GIVE_UP_S + 0.5  # two transactions (401, then authenticated), each with its resends
 PATH_BUDGET_S = 10.0  # one path (direct, or through a proxy) of an unauthenticated check, all phases
 
 CATEGORY = {"udp": Category.TURN_UDP, "tcp": Category.TURN_TCP, "tls": Category.TURN_TLS}
@@ -224,9 +226,10 @@ async def allocate(
     AllocationRefused, TimeoutError or OSError."""
     tls = os_trust_context() if url.transport == "tls" else None
     transport = "udp" if url.transport == "udp" else "tcp"
+    budget = UDP_ALLOCATE_S if transport == "udp" else ALLOCATE_TIMEOUT_S
     try:
         return await ice.open_turn_session(
-            address, url.port, transport, username, password, tls, url.host, ALLOCATE_TIMEOUT_S, proxy
+            address, url.port, transport, username, password, tls, url.host, budget, proxy
         )
     except stun.TransactionFailed as exc:
         code = exc.response.error_code
@@ -252,8 +255,7 @@ def bind_now(session: ice.TurnSession, data: bytes, peer: tuple[str, int]) -> bo
 async def open_loop(a: ice.TurnSession, b: ice.TurnSession) -> None:
     """Bind channels both ways (each installs the permission, RFC 8656 §9) and make `b` echo what `a` sends."""
     assert a.relayed is not None and b.relayed is not None
-    await a.send(b"CRDY-bind", b.relayed)
-    await b.send(b"CRDY-bind", a.relayed)
+    await asyncio.gather(a.send(b"CRDY-bind", b.relayed), b.send(b"CRDY-bind", a.relayed))  # each bind resent alone
     a_relayed = a.relayed
 
     def echo(data: bytes, peer: tuple[str, int]) -> None:
@@ -264,7 +266,8 @@ async def open_loop(a: ice.TurnSession, b: ice.TurnSession) -> None:
 
 
 async def relay_loop(a: ice.TurnSession, b: ice.TurnSession, count: int = LOOP_PACKETS) -> dict[str, Any]:
-    """A few packets A -> relay -> B -> relay -> A; evidence that media flows through the relay."""
+    """A few packets A -> relay -> B -> relay -> A; evidence that media flows through the relay. While none has come
+    back after LOOP_ROUND_S another round is sent (up to LOOP_ROUNDS): random loss alone never fails the loop."""
     assert b.relayed is not None
     got: dict[int, float] = {}
     sent: dict[int, float] = {}
@@ -275,24 +278,31 @@ async def relay_loop(a: ice.TurnSession, b: ice.TurnSession, count: int = LOOP_P
             seq = struct.unpack("!I", data[4:8])[0]
             if seq in sent and seq not in got:
                 got[seq] = time.perf_counter()
-                if len(got) == count:
+                if len(got) == len(sent):
                     done.set()
 
     a.on_data.append(on_echo)
     try:
-        for seq in range(count):
-            sent[seq] = time.perf_counter()
-            bind_now(a, b"CRDY" + struct.pack("!I", seq) + bytes(32), b.relayed)
-            await asyncio.sleep(0.02)
-        try:
-            async with asyncio.timeout(LOOP_WAIT_S):
-                await done.wait()
-        except TimeoutError:
-            pass
+        async with asyncio.timeout(LOOP_WAIT_S):
+            for round_ in range(LOOP_ROUNDS):
+                for seq in range(round_ * count, (round_ + 1) * count):
+                    sent[seq] = time.perf_counter()
+                    bind_now(a, b"CRDY" + struct.pack("!I", seq) + bytes(32), b.relayed)
+                    await asyncio.sleep(0.02)
+                try:
+                    async with asyncio.timeout(LOOP_ROUND_S):
+                        await done.wait()
+                except TimeoutError:
+                    pass
+                if got:
+                    break
+            await done.wait()
+    except TimeoutError:
+        pass
     finally:
         a.on_data.remove(on_echo)
     rtts = sorted(int((got[s] - sent[s]) * 1000) for s in got)
-    return {"loop_sent": count, "loop_echoed": len(got), "loop_rtt_ms": rtts[len(rtts) // 2] if rtts else None}
+    return {"loop_sent": len(sent), "loop_echoed": len(got), "loop_rtt_ms": rtts[len(rtts) // 2] if rtts else None}
 
 
 async def credentials_for(target: TurnTarget, ctx: RunContext) -> tuple[tuple[str, str] | None, str]:

@@ -153,3 +153,18 @@ def test_rest_credentials_format():
     import hmac
 
     assert password == base64.b64encode(hmac.new(b"k", b"1060:callready", hashlib.sha1).digest()).decode()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lossy_udp_path_still_allocates_and_loops(lab, seed):
+    """Issue 21: 20 % of UDP lost each way between client and coturn; the Allocate, the channel binds and the relay
+    loop are resent (RTO 250 ms per transaction, relay-loop rounds) until answered: a pass, with the loss visible."""
+    lossy = cs.UdpForwarder(lab["static"].port, loss=0.20, seed=seed).start()
+    try:
+        r = reach(f"turn:localhost:{lossy.port}?transport=udp")
+        out = _with_creds(f"turn:localhost:{lossy.port}?transport=udp", username=cs.TURN_USER, password=cs.TURN_PASS)
+    finally:
+        lossy.stop()
+    assert r.ok and r.details["tries"] >= 1, r.summary
+    assert out.status is Status.PASS and out.details["relay_loop"], out.summary
+    assert lossy.counts["up_dropped"] + lossy.counts["down_dropped"] > 0
