@@ -10,7 +10,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Gateway:
     """A mail filtering service: how its MX names look, the allowlisting steps ({domain}, {ips}), and the vendor's
-    own page those steps come from ("" when no vendor page was found: then the steps name no menu path)."""
+    own pages those steps come from, space-separated ("" when no vendor page was found: then no menu path)."""
 
     id: str
     name: str
@@ -59,7 +59,8 @@ GATEWAYS: tuple[Gateway, ...] = (
     Gateway("barracuda", "Barracuda Email Gateway Defense", r"\.barracudanetworks\.com$|\.barracuda\.com$",
             "In Barracuda Email Gateway Defense > Inbound Settings > IP Address Policies exempt {ips}, and under "
             "Inbound Settings > Sender Policies exempt {domain}.",
-            "https://campus.barracuda.com/product/emailgatewaydefense/doc/96023004/ip-analysis-inbound/"),
+            "https://campus.barracuda.com/product/emailgatewaydefense/doc/96023004/ip-analysis-inbound/ "
+            "https://campus.barracuda.com/doc/96023020/"),
     Gateway("sophos", "Sophos Email", r"\.hydra\.sophos\.com$",
             "In Sophos Central Admin > Global Settings > Inbound Allow/Block add {domain} (keep Enforce Sender "
             "Authentication on) and each of {ips} to the allow list.",
@@ -68,13 +69,20 @@ GATEWAYS: tuple[Gateway, ...] = (
             "On the Approved Senders screen of the Trend Micro Email Security administrator console (Connection "
             "filtering > Sender filter) add {domain}; its sending IPs are {ips}.",
             "https://docs.trendmicro.com/documentation/article/trend-micro-email-security-online-help-configuring-spam-fil"),
+    Gateway("cisco", "Cisco Secure Email (IronPort)", r"\.iphmx\.com$",
+            "In Cisco Secure Email > Mail Policies > HAT Overview add {ips} as senders to the sender group for "
+            "trusted senders (ALLOWED_LIST; WHITELIST on older releases), whose mail flow policy skips spam "
+            "scanning; the sender domain is {domain}.",
+            "https://www.cisco.com/c/en/us/support/docs/security/email-security-appliance/215912-hat-rat-overview-common-errors-and-t.html"),
+    Gateway("hornetsecurity", "Hornetsecurity", r"\.hornetsecurity\.com$",
+            "In the Hornetsecurity Control Panel > Black/Whitelist add {domain} to the customer (global) whitelist "
+            "of the spam filter (entries match the header From address); sending IPs: {ips}.",
+            "https://www.hornetsecurity.com/en/html-cp-manual"),
     # Recognised by their MX names; no vendor page was found for their allowlisting, so no menu path is given.
     Gateway("proofpoint", "Proofpoint", r"\.(pphosted\.com|ppe-hosted\.com)$", _unsourced("Proofpoint")),
-    Gateway("cisco", "Cisco Secure Email (IronPort)", r"\.iphmx\.com$", _unsourced("Cisco Secure Email")),
     Gateway("symantec", "Broadcom / Symantec Email Security.cloud", r"\.messagelabs\.com$",
             _unsourced("Email Security.cloud")),
     Gateway("forcepoint", "Forcepoint Email Security", r"\.mailcontrol\.com$", _unsourced("Forcepoint")),
-    Gateway("hornetsecurity", "Hornetsecurity", r"\.hornetsecurity\.com$", _unsourced("Hornetsecurity")),
 )  # fmt: skip
 _GATEWAY_RES = tuple((re.compile(g.mx_pattern, re.IGNORECASE), g) for g in GATEWAYS)
 
@@ -134,7 +142,7 @@ def allowlist_steps(gateway: Gateway | None, domain: str, ips: Iterable[str], ma
 
 def step_sources(gateway: Gateway | None, mailbox: str = "") -> list[str]:
     """The vendor pages the steps of allowlist_steps() come from."""
-    sources = [gateway.source] if gateway is not None and gateway.source else []
+    sources = gateway.source.split() if gateway is not None else []
     if mailbox == "m365" and gateway is not None and gateway.id != "m365":
         sources += [M365_BEHIND_GATEWAY_SOURCE, M365_SOURCE]
     return sources

@@ -83,7 +83,7 @@ def test_steps_name_the_sender_and_add_m365_when_behind_a_gateway() -> None:
 VENDOR_HOSTS = {
     "m365": "learn.microsoft.com", "google": "support.google.com", "mimecast": "mimecastsupport.zendesk.com",
     "barracuda": "campus.barracuda.com", "sophos": "docs.sophos.com",
-    "trendmicro": "docs.trendmicro.com",
+    "trendmicro": "docs.trendmicro.com", "cisco": "www.cisco.com", "hornetsecurity": "www.hornetsecurity.com",
 }  # fmt: skip
 
 
@@ -91,9 +91,9 @@ VENDOR_HOSTS = {
 def test_each_gateway_names_its_source_or_no_menu(g: mailgw.Gateway) -> None:
     """Steps with a console menu path cite the vendor page they come from; the others give no menu path."""
     if g.id in VENDOR_HOSTS:
-        assert g.source.startswith(f"https://{VENDOR_HOSTS[g.id]}/"), g.source
+        assert all(u.startswith(f"https://{VENDOR_HOSTS[g.id]}/") for u in mailgw.step_sources(g)), g.source
         assert ">" in g.steps  # a menu path, taken from that page
-        assert mailgw.step_sources(g) == [g.source]
+        assert mailgw.step_sources(g) == g.source.split() != []
     else:
         assert g.source == "" and ">" not in g.steps and "no vendor page" in g.steps
         assert mailgw.step_sources(g) == []
