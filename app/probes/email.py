@@ -145,7 +145,9 @@ def not_checked(cause: str, details: dict[str, Any]) -> Outcome:
 async def probe_sending_ip(sender: EmailSender, ip: str, lookup: spf.Lookup) -> Outcome:
     """SPF (RFC 7208) of the sending domain for one sending IP, plus its forward-confirmed reverse DNS."""
     result, (ptr_names, confirmed) = await asyncio.gather(
-        spf.check_host(ip, sender.domain, f"noreply@{sender.domain}", lookup), fcrdns(ip, lookup)
+        # the sender's HELO name is unknown here: its domain stands in for %{h} (RFC 7208 §7.3)
+        spf.check_host(ip, sender.domain, f"noreply@{sender.domain}", lookup, helo=sender.domain),
+        fcrdns(ip, lookup),
     )
     details: dict[str, Any] = {
         "sender_domain": sender.domain, "sending_ip": ip, "spf_result": result.result,
