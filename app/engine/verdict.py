@@ -178,9 +178,10 @@ def _route_kind(r: CheckResult) -> bool:
 
 def _alternates_work(raised: dict[str, list[CheckResult]], results: list[CheckResult]) -> None:
     """Demote a blocked server to `alternate_server_unreachable` when another server of the same kind (category and
-    route) works: the call uses that one."""
+    route) fully works (pass; a WebSocket that is cut or a relay that refuses allocations does not count): the call
+    uses that one."""
     for category, code in _ANY_OF.items():
-        working = {_route_kind(r) for r in results if r.category is category and r.status in (Status.PASS, Status.WARN)}
+        working = {_route_kind(r) for r in results if r.category is category and r.status is Status.PASS}
         for r in list(raised.get(code, [])):
             if r.category is category and _route_kind(r) in working:
                 raised[code].remove(r)
@@ -233,10 +234,14 @@ def _verdict(results: list[CheckResult], findings: list[Finding], ended_by: str)
 
 
 def _unknown_essentials(results: list[CheckResult]) -> list[str]:
-    """Essential groups with no passing check and at least one unknown (skipped/unfinished) check."""
+    """Essential groups with no passing check and at least one unknown (skipped/unfinished) check. Signalling
+    counts when the profile has it (KUDO's is per session): a WebSocket never tried because its server's name or
+    discovery failed leaves the answer unknown, never ready."""
     unknown = []
-    for group in ESSENTIAL:
+    for group in (*ESSENTIAL, (Category.WSS,)):
         rows = [r for r in results if r.category in group]
+        if not rows and group == (Category.WSS,):
+            continue
         passed = any(r.status in (Status.PASS, Status.WARN) for r in rows)
         if not rows or (not passed and any(r.status is Status.SKIP for r in rows)):
             unknown.append(group[0].value if len(group) == 1 else "media")
