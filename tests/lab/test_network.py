@@ -21,7 +21,8 @@ pytestmark = pytest.mark.lab
 U, P = TURN_USER, TURN_PASSWORD
 PROBES: dict[str, list[Any]] = {
     "dns": ["dns", "gs.daily.co"],
-    "https": ["https", "https://gs.daily.co/_ks_/x-swsl/:"],
+    "https": ["https", "https://c.daily.co/"],
+    "discovery": ["https", "https://gs.daily.co/rooms/check/test-rooms/us-east-1"],
     "wss": ["wss", f"wss://{internet.daily_worker('us-east-1')}:443"],
     "stun": ["stun", "global.stun.twilio.com", 3478],
     "stun_classic": ["stun", "global.stun.twilio.com", 3478, True],  # RFC 3489: no magic cookie
@@ -38,13 +39,13 @@ ALL = frozenset(PROBES)
 REACHABLE: dict[str, frozenset[str]] = {
     "open": ALL,
     "turn_credentials": ALL,
-    "udp_blocked": frozenset({"dns", "https", "wss", "turn_tcp", "turn_tcp443", "turn_tls443", "turn_tls5349"}),
-    "tcp443_only": frozenset({"dns", "https", "wss", "turn_tcp443", "turn_tls443"}),
+    "udp_blocked": frozenset({"dns", "https", "discovery", "wss", "turn_tcp", "turn_tcp443", "turn_tls443", "turn_tls5349"}),
+    "tcp443_only": frozenset({"dns", "https", "discovery", "wss", "turn_tcp443", "turn_tls443"}),
     "signalling_blocked": ALL - {"wss"},
-    "discovery_unreachable": ALL - {"https"},
+    "discovery_unreachable": ALL - {"discovery"},
     "dns_nxdomain": frozenset(),
     "dns_sinkhole": frozenset({"dns"}),  # answers, with 0.0.0.0 (checked below)
-    "https_blocked": ALL - {"https", "wss"},
+    "https_blocked": ALL - {"https"},  # web pages only: APIs, discovery and workers have addresses of their own
     "stun_dpi_blocked": ALL - {"stun", "turn_udp", "turn_udp443"},
     "offline": frozenset(),
     "blackhole": frozenset({"dns"}),

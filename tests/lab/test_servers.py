@@ -148,14 +148,15 @@ _THROUGH_PROXY = """
 import json, socket, ssl
 def once(port, upgrade, cafile=None):
     s = socket.create_connection(({proxy!r}, port), timeout=5)
-    s.sendall(b"CONNECT prod-ks.pluot.blue:443 HTTP/1.1\\r\\nHost: prod-ks.pluot.blue:443\\r\\n\\r\\n")
+    host = {worker!r} if upgrade else "c.daily.co"  # a signalling worker takes upgrades, a web page plain GETs
+    s.sendall(f"CONNECT {{host}}:443 HTTP/1.1\\r\\nHost: {{host}}:443\\r\\n\\r\\n".encode())
     assert s.recv(4096).startswith(b"HTTP/1.1 200"), "CONNECT refused"
     ctx = ssl.create_default_context(cafile=cafile)
     try:
-        t = ctx.wrap_socket(s, server_hostname="prod-ks.pluot.blue")
+        t = ctx.wrap_socket(s, server_hostname=host)
     except ssl.SSLCertVerificationError:
         return {{"verified": False}}
-    head = "GET / HTTP/1.1\\r\\nHost: prod-ks.pluot.blue\\r\\n"
+    head = f"GET / HTTP/1.1\\r\\nHost: {{host}}\\r\\n"
     if upgrade:
         head += ("Upgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Version: 13\\r\\n"
                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n")
@@ -179,10 +180,12 @@ print(json.dumps({{str(p): {{"issuer": issuer(p), "get": once(p, False), "upgrad
 
 def test_squid_bump_resigns_with_the_corporate_ca_and_treats_websocket_per_port(lab: Lab) -> None:
     """Ground truth for tls_inspection / ws_upgrade_*: the OS store (lab + corp) verifies the re-signed certificate,
-    the public roots do not; plain GETs pass everywhere; upgrades get 101, 403 from squid, or the plain page."""
+    the public roots do not; plain GETs pass everywhere; upgrades get 101, 403 from squid, or (stripped) the
+    worker's answer to a plain GET (404)."""
     lab.apply("tls_inspection")
     ports = [lab.inspect_port, lab.inspect_no_ws_port, lab.inspect_strip_ws_port]
-    proc = lab.python(_THROUGH_PROXY.format(proxy=lab.addr.proxy, lab_ca=str(lab.lab_ca), ports=ports))
+    worker = internet.daily_worker("us-east-1")
+    proc = lab.python(_THROUGH_PROXY.format(proxy=lab.addr.proxy, lab_ca=str(lab.lab_ca), ports=ports, worker=worker))
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout)
     for port in ports:
@@ -193,7 +196,7 @@ def test_squid_bump_resigns_with_the_corporate_ca_and_treats_websocket_per_port(
     upgrades = {port: (got[str(port)]["upgrade"]["status"], got[str(port)]["upgrade"]["server"]) for port in ports}
     assert upgrades[lab.inspect_port][0] == 101, upgrades
     assert upgrades[lab.inspect_no_ws_port][0] == 403 and upgrades[lab.inspect_no_ws_port][1].startswith("squid/"), upgrades
-    assert upgrades[lab.inspect_strip_ws_port] == (200, "callready-lab"), upgrades  # Upgrade removed: a plain GET
+    assert upgrades[lab.inspect_strip_ws_port] == (404, "callready-lab"), upgrades  # Upgrade removed: a plain GET
     lab.apply("open")
 
 
