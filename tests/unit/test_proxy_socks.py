@@ -1,17 +1,21 @@
 """Routes a PAC answer names, tested through real servers on loopback: SOCKS5 and SOCKS4 CONNECT through Debian's
-dante-server (RFC 1928; the name sent for the proxy to resolve), refusals and unreachable proxies classified, and a
-whole run whose PAC (`auto_proxy`, as Chromium on Linux) sends the platform's hosts to SOCKS5 and the rest direct."""
+dante-server (RFC 1928; the name sent for the proxy to resolve), refusals and unreachable proxies classified, a
+whole run whose PAC (`auto_proxy`, as Chromium on Linux) sends the platform's hosts to SOCKS5 and the rest direct,
+and an HTTPS proxy (squid's `https_port`: TLS to the proxy, CONNECT and the server's TLS inside it)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import certifi
 import pytest
 
 from app.engine.model import Category, Status
@@ -20,7 +24,7 @@ from app.probes import net, proxy
 from app.probes.proxy_os import CONFIGURED, SystemProxy
 from tests.unit.loopback_servers import DnsServer, HttpsServer, make_ca
 from tests.unit.test_wss_probe import PROXY_VARS, checks, run, write_profile
-from tests.unit.wss_server import WssServer, free_port
+from tests.unit.wss_server import WssServer, free_port, have_squid
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("danted") or not shutil.which("unshare"), reason="dante-server (danted) and unshare are needed"
@@ -155,3 +159,62 @@ def test_whole_run_with_a_pac_sending_platform_hosts_to_socks5(dante: Dante, tmp
     finally:
         for s in (ws, web, dns_server):
             s.stop()
+
+
+@pytest.mark.skipif(not have_squid(), reason="squid is needed")
+def test_https_proxy_gets_tls_then_connect_with_tls_inside(tmp_path: Path, monkeypatch) -> None:
+    """`HTTPS host:port` in a PAC answer: TLS to the proxy (verified against the OS store), then CONNECT, then the
+    server's own TLS inside the tunnel; an untrusted proxy certificate fails as 'cannot reach the proxy'."""
+    folder = Path(tempfile.mkdtemp(prefix="cr-tls-squid-"))
+    folder.chmod(0o777)  # squid drops privileges and writes its logs here
+    ca = make_ca(folder, ["localhost", "web.test"])
+    for f in (ca.cert_pem, ca.key_pem):
+        f.chmod(0o644)
+    port = free_port()
+    (folder / "hosts").write_text("127.0.0.1 web.test\n")
+    (folder / "squid.conf").write_text("\n".join([
+        f"https_port 127.0.0.1:{port} tls-cert={ca.cert_pem} tls-key={ca.key_pem}", f"pid_filename {folder}/squid.pid",
+        f"cache_log {folder}/cache.log", f"access_log stdio:{folder}/access.log", "cache deny all", "cache_mem 8 MB",
+        f"hosts_file {folder}/hosts", "dns_nameservers 127.0.0.1", f"coredump_dir {folder}",
+        "shutdown_lifetime 0 seconds", "http_access allow all"]) + "\n")  # fmt: skip
+    proc = subprocess.Popen(["squid", "-N", "-f", str(folder / "squid.conf")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            time.sleep(0.1)
+        server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_ctx.load_cert_chain(ca.cert_pem, ca.key_pem)
+
+        async def main(trusted: bool) -> bytes:
+            async def echo(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+                w.write(await r.read(16))
+                await w.drain()
+                w.close()
+
+            server = await asyncio.start_server(echo, "127.0.0.1", 0, ssl=server_ctx)
+            target = server.sockets[0].getsockname()[1]
+            try:
+                monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_pem) if trusted else certifi.where())
+                conn = await net.open_tunnel(ProxyUrl("https", "localhost", port, None, None), "web.test", target, 3.0)
+                await net.start_tls(conn, ssl.create_default_context(cafile=str(ca.ca_pem)), "web.test", 3.0)
+                conn.writer.write(b"inside")
+                await conn.writer.drain()
+                got = await asyncio.wait_for(conn.reader.read(16), 3.0)
+                assert "proxy_tls" in conn.timings_ms and conn.facts["tls_version"].startswith("TLS")
+                await conn.close()
+                return got
+            finally:
+                server.close()
+
+        assert asyncio.run(main(True)) == b"inside"
+        assert "TCP_TUNNEL/200" in (folder / "access.log").read_text()
+        with pytest.raises(net.PhaseError) as untrusted:
+            asyncio.run(main(False))
+        assert untrusted.value.phase == "proxy_connect" and untrusted.value.kind == net.TLS
+    finally:
+        proc.kill()
+        proc.wait(5)
+        shutil.rmtree(folder, ignore_errors=True)
