@@ -24,6 +24,19 @@ def test_environment_lower_case_wins_and_all_proxy_fills_in() -> None:
     assert linux.parse_environment({}).state == NONE
 
 
+def test_auto_proxy_names_a_pac_file_as_chromium_on_linux_reads_it() -> None:
+    s = linux.parse_environment({"auto_proxy": "http://wpad.corp/p.pac", "https_proxy": "p:1", "no_proxy": "a.corp"})
+    assert (s.state, s.pac_url, s.https, s.auto_detect, s.bypass) == (
+        CONFIGURED,
+        "http://wpad.corp/p.pac",
+        None,
+        False,
+        ("a.corp",),
+    )
+    empty = linux.parse_environment({"auto_proxy": ""})
+    assert empty.auto_detect and empty.pac_url is None and empty.state == CONFIGURED
+
+
 def test_environment_password_is_hidden_in_evidence() -> None:
     s = linux.parse_environment({"HTTPS_PROXY": "http://bob:hunter2@proxy:8080"})
     assert s.https.password == "hunter2"
