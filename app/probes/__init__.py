@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from app.probes import (
+    browser_policy,
     captive,
     dns,
     email,
     https,
+    iceservers,
     media,
     proxy,
     signalling,
@@ -24,6 +26,7 @@ PLANNERS = [
     proxy.plan,
     wss.plan,
     signalling.plan,
+    iceservers.plan,
     tls_inspection.plan,
     captive.plan,
     stun.plan,
@@ -32,4 +35,5 @@ PLANNERS = [
     vpn.plan,
     email.plan,
     system.plan,
+    browser_policy.plan,
 ]

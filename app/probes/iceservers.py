@@ -7,8 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.engine.runner import RunContext
-from app.engine.urls import IceServerUrl, UrlError, parse_ice_url
+from app.engine.model import Category, Outcome, Status
+from app.engine.options import RunOptions
+from app.engine.profile import Profile
+from app.engine.runner import Check, RunContext
+from app.engine.urls import IceServerUrl, UrlError, parse_ice_url, parse_web_url
 from app.probes.platform_api import JsonAnswer, fetch_json
 
 MAX_SERVERS = 64
@@ -112,3 +115,37 @@ def credentials_for(ice: PlatformIce | None, url: IceServerUrl) -> tuple[str, st
         assert e.username is not None and e.credential is not None
         return e.username, e.credential
     return None
+
+
+async def probe_ice_servers(ctx: RunContext) -> Outcome:
+    """The HTTPS side of the platform's ICE servers: reachable, and listing usable STUN/TURN URLs."""
+    source = ctx.profile.ice_servers
+    assert source is not None
+    answer = await fetch_json(source.url, ctx)
+    if answer.failure is not None:
+        return answer.failure
+    ice = await platform_ice(ctx)
+    assert ice is not None
+    details = {**answer.details, **ice.evidence()}
+    host = parse_web_url(source.url, ("https",)).host
+    if not ice.ok:
+        return Outcome(Status.WARN, f"Reached {host}, but {ice.problem}: the relays are proved without credentials.",
+                       details)  # fmt: skip
+    relays = sum(1 for e in ice.entries if e.url.is_turn)
+    with_creds = sum(1 for e in ice.entries if e.url.is_turn and e.username and e.credential)
+    return Outcome(
+        Status.PASS,
+        f"{host} lists {len(ice.entries)} STUN/TURN servers ({relays} relays, {with_creds} with short-lived "
+        "credentials, kept in memory only).",
+        details,
+    )
+
+
+def plan(profile: Profile, options: RunOptions) -> list[Check]:
+    """One HTTPS check for the platform's ICE servers document (the TURN checks reuse its answer)."""
+    if profile.ice_servers is None:
+        return []
+    url = profile.ice_servers.url
+    host = parse_web_url(url, ("https",)).host
+    return [Check(f"https:{url.split('://', 1)[1]}", Category.HTTPS, url,
+                  f"Get the video relays' details from {host}", probe_ice_servers, 20.0)]  # fmt: skip
