@@ -173,3 +173,29 @@ def test_failing_script_is_reported_by_the_route_and_routes_stay_direct(tmp_path
 def test_pac_url_is_stripped_as_browsers_strip_it() -> None:
     assert proxy.pac_url_for("wss://u:pw@ws.example:8443/path?q#f") == "https://ws.example:8443/"
     assert proxy.pac_url_for("http://u:pw@a.example/p?q=1#frag") == "http://a.example/p?q=1"
+
+
+def test_proxy_check_warns_when_the_script_fails_instead_of_saying_no_proxy(tmp_path: Path, monkeypatch) -> None:
+    """Issue 14: a looping PAC blocked 2 s per URL and the proxy check still said "No proxy"; now the limit is paid
+    once per run and the check says the script failed (browsers then go direct)."""
+    from app.engine.model import Category, Status
+    from tests.unit.loopback_servers import DnsServer
+    from tests.unit.test_wss_probe import PROXY_VARS, checks, run, write_profile
+
+    for var in PROXY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    pac = tmp_path / "loop.pac"
+    pac.write_text("function FindProxyForURL(u, h) { while (true) { try { dnsResolve(h); } catch (e) {} } }")
+    monkeypatch.setenv("auto_proxy", f"file://{pac}")
+    dns_server = DnsServer().start()
+    try:
+        urls = [f"https://web.test:{port}/" for port in (9, 10, 11)]
+        start = time.perf_counter()
+        result = run(write_profile(tmp_path / "p.toml", urls), dns_server.port, timeout=12.0)
+        took = time.perf_counter() - start
+    finally:
+        dns_server.stop()
+    p = checks(result, Category.PROXY)["system proxy settings"]
+    assert p.status is Status.WARN and "failed" in p.summary and "did not answer" in p.summary, p.summary
+    assert all(r["route"] == "DIRECT" for r in p.details["routes"].values())
+    assert took < 8.0, f"the run took {took:.1f} s: the script's limit must be paid once, not per URL"
