@@ -187,6 +187,59 @@ _SPECS = [
     FindingSpec("browser_missing", INFO, "The recommended browser is not installed",
         "{browser_advice}",
         "Install {recommended_browser} for the interviewer."),
+    # ---- browser (policies IT set in it; camera, microphone and its own call path)
+    FindingSpec("browser_policy_relay_only", W, "A browser policy forces calls onto relays",
+        "Your browser is set up by your IT team to send video only through relay servers; calls work with lower quality.",
+        "{relay_policy}: disable_non_proxied_udp forces calls onto relays (TCP through the proxy when there is one). "
+        "Set it to default_public_interface_only or remove it for {domains}."),
+    FindingSpec("browser_policy_udp_ports", INFO, "A browser policy limits WebRTC's UDP ports",
+        "",
+        "{udp_port_policy}: the browser uses only these local UDP ports for calls; make sure the firewall lets them "
+        "out to the platform's media ports ({udp_ports}), or remove the policy."),
+    FindingSpec("browser_policy_capture_blocked", E, "A browser policy blocks the camera or microphone",
+        "Your browser is set up by your IT team to block the camera or microphone. Ask your IT team to allow them "
+        "for {platform}.",
+        "{capture_policy}: camera/microphone capture is off for the interview page. Allow it for the platform "
+        "(Chrome/Edge: add https://[*.]<domain> for {domains} to AudioCaptureAllowedUrls and VideoCaptureAllowedUrls; "
+        "Firefox: add the interview origin to Permissions > Camera/Microphone > Allow)."),
+    FindingSpec("browser_policy_url_blocked", E, "A browser policy blocks the video service",
+        "Your browser is set up by your IT team to block {platform}. Ask your IT team to allow it.",
+        "{blocklist_policy}. Remove these entries or add {domains} to URLAllowlist (Firefox: WebsiteFilter "
+        "Exceptions)."),
+    FindingSpec("browser_policy_webrtc_off", E, "A browser policy turns video calls off",
+        "Video calls are switched off in your browser by your IT team. Use another browser or ask your IT team.",
+        "{webrtc_off_policy}: WebRTC is disabled, so no call can start in this browser. Remove the preference "
+        "media.peerconnection.enabled from the Preferences policy (or set it to true)."),
+    FindingSpec("browser_policy_proxy", INFO, "The browser uses its own proxy setting",
+        "",
+        "{proxy_policy}: the browser does not use the system's proxy settings that CallReady's network checks used. "
+        "Ensure this proxy allows CONNECT to TCP 443 and WebSocket upgrades for {domains}."),
+    FindingSpec("browser_permission_denied", E, "The browser was not allowed to use the camera or microphone",
+        "Your browser was not allowed to use the camera or microphone. Click the camera icon in the address bar and "
+        "choose Allow. On a Mac: System Settings > Privacy & Security > Camera (and Microphone), turn your browser on. "
+        "On Windows: Settings > Privacy & security > Camera (and Microphone), let desktop apps use them.",
+        "getUserMedia was refused ({media_error}) in {browser_name}: the user, the OS privacy settings or a policy "
+        "denied camera/microphone access."),
+    FindingSpec("browser_no_device", E, "No camera or microphone was found",
+        "Your computer has no camera or microphone the browser can use. Plug one in (or switch it on), then check "
+        "again.",
+        "getUserMedia found no device ({media_error}) in {browser_name}; devices listed: {device_counts}."),
+    FindingSpec("browser_device_busy", W, "The camera or microphone is busy",
+        "Another program is using your camera or microphone. Close other video apps (Teams, Zoom, Skype…), then "
+        "check again.",
+        "The device could not be opened ({media_error}) in {browser_name}: another application holds it, or the "
+        "driver failed."),
+    FindingSpec("browser_relay_unreachable", W, "The browser could not reach the video relays",
+        "Your browser could not reach the backup video route. Ask your IT team.",
+        "No relay candidate and no 401 answer from {targets} in {browser_name} (ICE gathering with iceTransportPolicy "
+        "relay). Allow the browser to reach these relays (ranges: {turn_ranges})."),
+    FindingSpec("browser_direct_blocked", W, "The browser cannot send video directly",
+        "Your browser cannot send video directly; calls use a relay with somewhat lower quality.",
+        "ICE gathering in {browser_name} found no server-reflexive candidate from {targets}: outbound UDP from the "
+        "browser is blocked or a policy limits it. Allow outbound UDP {udp_ports}."),
+    FindingSpec("browser_check_unfinished", W, "The browser check did not finish",
+        "The check in your browser did not finish. Run it again and keep the browser page open until it says Done.",
+        "The browser page did not post its results ({browser_problem})."),
     FindingSpec("check_unfinished", W, "Some checks did not finish",
         "Some checks did not finish in time; run the check again.",
         "Checks not finished: {targets}."),

@@ -34,6 +34,7 @@ class Category(enum.StrEnum):
     VPN = "vpn"
     EMAIL = "email"
     SYSTEM = "system"
+    BROWSER = "browser"
 
 
 class Severity(enum.StrEnum):

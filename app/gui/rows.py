@@ -24,6 +24,7 @@ ROW_GROUPS: tuple[tuple[str, str, tuple[Category, ...]], ...] = (
     ("vpn", "Company VPN", (C.VPN,)),
     ("email", "Interview emails will arrive", (C.EMAIL,)),
     ("system", "This computer", (C.SYSTEM,)),
+    ("browser", "Your web browser", (C.BROWSER,)),
 )
 _ROW_OF: dict[Category, str] = {cat: key for key, _t, cats in ROW_GROUPS for cat in cats}
 _TITLE_OF: dict[str, str] = {key: title for key, title, _c in ROW_GROUPS}
