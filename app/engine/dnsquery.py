@@ -4,18 +4,22 @@ truncation (RFC 7766 §5); every try has its own message id, so the evidence say
 from __future__ import annotations
 
 import asyncio
+import copy
 import errno
 import random
 import socket
 import struct
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import dns.asyncbackend
 import dns.asyncquery
 import dns.exception
 import dns.flags
 import dns.message
+import dns.nameserver
 import dns.rcode
 import dns.rdatatype
 import dns.resolver
@@ -116,49 +120,56 @@ class _Listener(asyncio.DatagramProtocol):
             self.woken.set()
 
 
-async def exchange(
-    name: str, rdtype: str, server: str, deadline_s: float, first_retry_s: float = FIRST_RETRY_S
-) -> Exchange:
-    """Ask `server` one question over UDP, resending on the `send_times` schedule until an answer or the deadline;
-    a truncated answer is asked again over TCP in the time left. Never raises for network or parsing trouble."""
+@dataclass
+class _Tries:
+    """What the UDP resends of one question got: the answer (with the try it answers), or why there is none."""
+
+    response: dns.message.Message | None = None
+    asked: dns.message.Message | None = None
+    tries: int = 0
+    answered_try: int = 0
+    rtt_ms: int = 0
+    garbled: int = 0
+    error: OSError | None = None
+
+
+async def _udp_tries(
+    request: dns.message.Message, ip: str, port: int, deadline_s: float, first_retry_s: float = FIRST_RETRY_S
+) -> _Tries:
+    """Send `request` over one UDP socket on the `send_times` schedule, each try a copy with its own id, until an
+    answer to any try or the deadline; bytes that answer no try are counted and ignored. Raises OSError only when
+    the socket cannot be opened."""
     start = time.perf_counter()
-    ip, port = split_nameserver(server)
-    wanted = dns.rdatatype.from_text(rdtype)
     loop = asyncio.get_running_loop()
-    try:
-        family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-        transport, listener = await loop.create_datagram_endpoint(_Listener, remote_addr=(ip, port), family=family)
-    except OSError as exc:
-        return Exchange(server, _os_kind(exc), elapsed_ms=_ms(start), note=exc.strerror or str(exc))
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    transport, listener = await loop.create_datagram_endpoint(_Listener, remote_addr=(ip, port), family=family)
     times = send_times(deadline_s, first_retry_s)
     sent: dict[int, tuple[int, float, dns.message.Message]] = {}  # message id -> (try number, time sent, query)
-    garbled = 0
+    out = _Tries()
     try:
         while True:
             while len(sent) < len(times) and start + times[len(sent)] <= time.perf_counter():
-                query = dns.message.make_query(name, wanted)
+                query = request if not sent else copy.copy(request)
                 while query.id in sent:
                     query.id = random.randint(0, 0xFFFF)
                 sent[query.id] = (len(sent) + 1, time.perf_counter(), query)
+                out.tries = len(sent)
                 transport.sendto(query.to_wire())
             if listener.error is not None:
-                note = listener.error.strerror or str(listener.error)
-                return Exchange(server, _os_kind(listener.error), tries=len(sent), elapsed_ms=_ms(start), note=note)
+                out.error = listener.error
+                return out
             if not listener.inbox.empty():
                 data, at = listener.inbox.get_nowait()
                 reply = _match(data, sent)
                 if reply is None:
-                    garbled += 1
+                    out.garbled += 1
                     continue
-                response, (number, sent_at, asked) = reply
-                rtt = int((at - sent_at) * 1000)
-                if response.flags & dns.flags.TC:
-                    transport.close()
-                    return await _over_tcp(asked, ip, port, server, start, deadline_s, len(sent), number, rtt)
-                return _answer(server, response, wanted, len(sent), number, rtt, _ms(start))
+                out.response, (out.answered_try, sent_at, out.asked) = reply
+                out.rtt_ms = int((at - sent_at) * 1000)
+                return out
             now = time.perf_counter()
             if now >= start + deadline_s:
-                break
+                return out
             wake = start + min(deadline_s, times[len(sent)] if len(sent) < len(times) else deadline_s)
             listener.woken.clear()
             try:
@@ -167,10 +178,73 @@ async def exchange(
                 pass
     finally:
         transport.close()
-    if garbled:
-        return Exchange(server, MALFORMED, tries=len(sent), elapsed_ms=_ms(start),
-                        note=f"{garbled} answer(s) that are not a DNS reply to the question")  # fmt: skip
-    return Exchange(server, TIMEOUT, tries=len(sent), elapsed_ms=_ms(start))
+
+
+async def exchange(
+    name: str, rdtype: str, server: str, deadline_s: float, first_retry_s: float = FIRST_RETRY_S
+) -> Exchange:
+    """Ask `server` one question over UDP, resending on the `send_times` schedule until an answer or the deadline;
+    a truncated answer is asked again over TCP in the time left. Never raises for network or parsing trouble."""
+    start = time.perf_counter()
+    ip, port = split_nameserver(server)
+    wanted = dns.rdatatype.from_text(rdtype)
+    try:
+        got = await _udp_tries(dns.message.make_query(name, wanted), ip, port, deadline_s, first_retry_s)
+    except OSError as exc:
+        return Exchange(server, _os_kind(exc), elapsed_ms=_ms(start), note=exc.strerror or str(exc))
+    if got.error is not None:
+        note = got.error.strerror or str(got.error)
+        return Exchange(server, _os_kind(got.error), tries=got.tries, elapsed_ms=_ms(start), note=note)
+    if got.response is None or got.asked is None:
+        if got.garbled:
+            note = f"{got.garbled} answer(s) that are not a DNS reply to the question"
+            return Exchange(server, MALFORMED, tries=got.tries, elapsed_ms=_ms(start), note=note)
+        return Exchange(server, TIMEOUT, tries=got.tries, elapsed_ms=_ms(start))
+    if got.response.flags & dns.flags.TC:
+        return await _over_tcp(got.asked, ip, port, server, start, deadline_s, got.tries, got.answered_try, got.rtt_ms)
+    return _answer(server, got.response, wanted, got.tries, got.answered_try, got.rtt_ms, _ms(start))
+
+
+class ResendingNameserver(dns.nameserver.Do53Nameserver):
+    """A dnspython nameserver whose UDP queries are resent on the `send_times` schedule over one socket within each
+    attempt's timeout (dnspython alone waits the whole timeout on one packet); TCP as dnspython does it."""
+
+    async def async_query(
+        self,
+        request: dns.message.QueryMessage,
+        timeout: float,
+        source: str | None,
+        source_port: int,
+        max_size: bool,
+        backend: dns.asyncbackend.Backend,
+        one_rr_per_rrset: bool = False,
+        ignore_trailing: bool = False,
+    ) -> dns.message.Message:
+        if max_size:  # the resolver's retry over TCP after a truncated answer
+            return await super().async_query(
+                request, timeout, source, source_port, max_size, backend, one_rr_per_rrset, ignore_trailing
+            )
+        got = await _udp_tries(request, self.address, self.port, timeout)
+        if got.error is not None:
+            raise got.error
+        if got.response is None:
+            raise dns.exception.Timeout(timeout=timeout)
+        if got.response.flags & dns.flags.TC:
+            raise dns.message.Truncated(message=got.response)
+        return got.response
+
+
+def resending(nameservers: Sequence[object]) -> list[dns.nameserver.Nameserver]:
+    """A dnspython resolver's nameservers (addresses or Do53 objects) as ResendingNameservers; others unchanged."""
+    out: list[dns.nameserver.Nameserver] = []
+    for ns in nameservers:
+        if isinstance(ns, dns.nameserver.Do53Nameserver):
+            out.append(ResendingNameserver(ns.address, ns.port))
+        elif isinstance(ns, str):
+            out.append(ResendingNameserver(*split_nameserver(ns)))
+        elif isinstance(ns, dns.nameserver.Nameserver):
+            out.append(ns)
+    return out
 
 
 def _match(

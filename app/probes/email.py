@@ -12,6 +12,7 @@ import dns.exception
 import dns.nameserver
 import dns.resolver
 
+from app.engine import dnsquery
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import EmailSender, Profile
@@ -47,6 +48,7 @@ class DnsLookup:
                 r = dns.asyncresolver.Resolver(configure=True)
             r.timeout = self._timeout_s
             r.lifetime = self._timeout_s + 0.5
+            r.nameservers = dnsquery.resending(r.nameservers)  # each attempt resends lost queries (issue 21)
             self._resolver = r
         return self._resolver
 
@@ -189,10 +191,9 @@ def dkim_key_facts(record: str) -> dict[str, Any]:
         return {"state": "revoked"}
     facts: dict[str, Any] = {"state": "present", "type": tags.get("k", "rsa")}
     try:
-        from cryptography.hazmat.primitives.serialization import load_der_public_key
+        from app.probes.der import public_key_bits  # DER reading without `cryptography` (issue 19: file size)
 
-        pub = load_der_public_key(base64.b64decode(key))
-        facts["bits"] = getattr(pub, "key_size", None)
+        facts["bits"] = public_key_bits(base64.b64decode(key))
     except Exception:  # an ed25519 raw key, or a key we cannot parse: present but unsized
         pass
     return facts

@@ -252,3 +252,20 @@ def test_ipv6_turn_over_udp_with_credentials_against_coturn(tmp_path: Path) -> N
         proc.terminate()
         proc.wait(5)
     assert outcome.status is Status.PASS and outcome.details["relay_loop"], outcome.summary
+
+
+def test_mail_lookups_resend_lost_queries() -> None:
+    """The email checks' dnspython resolver asks through ResendingNameserver: two lost queries, still an answer in
+    well under the 2.5 s attempt (dnspython alone waited the whole attempt on one packet)."""
+    import time
+
+    from app.probes.email import DnsLookup
+
+    server = h.UdpServer(h.LosesFirst(2, h.dns_answer, h.dns_question))
+    try:
+        start = time.perf_counter()
+        found = asyncio.run(DnsLookup((server.address,))("lossy.test", "A"))
+        elapsed = time.perf_counter() - start
+    finally:
+        server.stop()
+    assert found == ["127.0.0.1"] and server.received == 3 and elapsed < 2.0
