@@ -110,6 +110,8 @@ class SignInUnavailable(Exception):
 def explain(exc: BaseException) -> str:
     """The library's reason in one line, without internal noise; never includes a token."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    minor = re.search(r"Minor \(\d+\): ([^,]*)", text)  # GSSAPI's own reason, without the SPNEGO wrapping
+    text = minor.group(1).strip() if minor else text
     lowered = text.lower()
     if "no credentials cache" in lowered or "credentials cache file" in lowered or "no kerberos credentials" in lowered:
         return f"this user has no Kerberos ticket ({text})"
@@ -223,7 +225,9 @@ async def _handshake(
         headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in response.headers]
         offered = [v for k, v in headers if k == "proxy-authenticate"]
         if 200 <= status < 300:
-            detail = f"signed in with {scheme} as this computer's user"
+            mechanism = getattr(context, "negotiated_protocol", None)  # kerberos or ntlm inside Negotiate
+            how = f"{scheme} ({mechanism})" if mechanism and mechanism.lower() != scheme.lower() else scheme
+            detail = f"signed in with {how} as this computer's user"
             return Tunnel(reader, writer, SignIn(scheme, True, True, detail))
         if status != 407:
             raise SignInRefused(SignIn(scheme, True, False, f"the proxy answered {status} {reason}".strip()),

@@ -123,6 +123,7 @@ def test_wrong_credentials_are_refused_and_told_why(ntlm_proxy: int, tmp_path: P
 def test_no_credentials_is_not_blocked_but_says_why(ntlm_proxy: int, monkeypatch) -> None:
     monkeypatch.delenv("NTLM_USER_FILE", raising=False)
     monkeypatch.setenv("KRB5CCNAME", "FILE:/nonexistent/callready-no-ticket")
+    monkeypatch.setenv("KRB5_CONFIG", "/nonexistent/callready-krb5.conf")  # never the machine's realm or KDCs
     err = _refusal(ntlm_proxy)
     sign_in = err.cause.sign_in
     assert sign_in is not None and not sign_in.tried and "no Kerberos ticket" in sign_in.detail
