@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 PROBLEMS: list[str] = []
-OUTCOMES = ("ready", "degraded", "blocked", "cancelled", "error")
+OUTCOMES = ("ready", "degraded", "blocked", "offline", "captive", "cancelled", "error")
 
 
 async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +50,7 @@ async def shoot_outcome(outcome: str, first: bool, suffix: str, tmp: Path) -> li
 
     written: list[Path] = []
     opened: list[str] = []
-    win = MainWindow(planners=recorded.planners(outcome, scale=1.0), open_url=lambda u: opened.append(u.toString()))
+    win = MainWindow(planners=recorded.planners(outcome, scale=1.0), open_url=lambda u: bool(opened.append(u)))
     win.show()
     if first:
         written.append(_save(win, "01-welcome", suffix))

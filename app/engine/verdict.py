@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.engine.audience import INTERVIEWER_CODES, problems, verdict_words
 from app.engine.findings import CATALOGUE
+from app.engine.ittable import it_rows, table_text
 from app.engine.model import Category, CheckResult, Finding, Severity, Status, Verdict
 from app.engine.profile import Profile
 from app.engine.urls import UrlError, parse_ice_url
@@ -70,7 +72,7 @@ def assess(checks: Iterable[CheckResult], profile: Profile, ended_by: str = "com
         key=lambda f: (_SEVERITY_ORDER[f.severity], f.code),
     )
     verdict, reason = _verdict(results, findings, ended_by)
-    return Assessment(verdict, reason, tuple(findings), it_message(profile, verdict, findings))
+    return Assessment(verdict, reason, tuple(findings), it_message(profile, verdict, findings, results))
 
 
 def derived_findings(results: list[CheckResult]) -> dict[str, list[CheckResult]]:
@@ -318,33 +320,24 @@ def _ids(sources: list[CheckResult]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.id for r in sources))
 
 
-_HEADLINES = {
-    Verdict.READY: "ready",
-    Verdict.DEGRADED: "works with reduced quality",
-    Verdict.BLOCKED: "will not work",
-    Verdict.INCOMPLETE: "check not finished",
-}
-
-
-def it_message(profile: Profile, verdict: Verdict, findings: Iterable[Finding]) -> str:
-    """The text for IT: names only what failed, each with its precise action."""
-    problems = [f for f in findings if f.severity in (Severity.ERROR, Severity.WARNING)]
-    lines = [f"{profile.name} network check: {_HEADLINES[verdict]}.", ""]
-    if not problems:
-        lines.append("Nothing needs your attention: every check passed.")
-    else:
-        lines.append("Hello IT team, the network check for video interviews found these problems:")
-        lines.append("")
-        for i, f in enumerate(problems, 1):
-            lines.append(f"{i}. {f.title} [{f.code}]")
-            if f.it_action:
-                lines.append(f"   {f.it_action}")
-        lines += ["", f"Published requirements for {profile.name}:"]
-        if profile.domains:
-            lines.append(f"- Domains: {profile.domain_summary()}")
-        if profile.ports:
-            lines.append(f"- Ports: {profile.port_summary()}")
+def it_message(
+    profile: Profile, verdict: Verdict, findings: Iterable[Finding], checks: Iterable[CheckResult] = ()
+) -> str:
+    """The text for IT: the table of what failed (app.engine.ittable), each row with its precise action."""
+    findings = list(findings)
+    rows = it_rows(findings, checks)
+    lines = [f"{profile.name} network check: {verdict_words(verdict)}.", ""]
+    if rows:
+        lines += ["Hello IT team, the network check for video interviews found these problems on this network.",
+                  "Each destination with its protocol and port, what happened, and the change to make:", "",
+                  table_text(rows), ""]  # fmt: skip
         if profile.ip_lists:
-            lines.append(f"- Address list: {profile.ip_lists[0].url}")
+            lines.append(f"{profile.name}'s published address list: {profile.ip_lists[0].url}")
+    elif problems(findings):
+        own = [f for f in problems(findings) if f.code in INTERVIEWER_CODES] or problems(findings)
+        lines.append("Nothing for IT to change: the person running the check can fix this themselves "
+                     f"({own[0].title.lower()}).")  # fmt: skip
+    else:
+        lines.append("Nothing needs your attention: every check passed.")
     lines += ["", f"Questions: {profile.support_email}"]
     return "\n".join(lines)

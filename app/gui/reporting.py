@@ -1,4 +1,5 @@
-"""The wizard's side of the report engine (app/report): bundle writing, contents preview, support email.
+"""The wizard's side of the report engine (app/report): bundle writing, a plain contents preview, the emails, and
+opening them with the OS while telling whether anything opened.
 
 Thin adapter: the report package owns the formats; this module only calls it, and says clearly when a
 piece is missing instead of failing.
@@ -6,6 +7,10 @@ piece is missing instead of failing.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +20,8 @@ from app.engine.model import RunResult
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.gui.wording import headline
+
+OPENER_WAIT_S = 10.0  # an opener still running after this long has handed the URL to a program: count it as opened
 
 
 class ReportUnavailable(Exception):
@@ -46,21 +53,56 @@ def write_bundle(
 
 
 def contents_preview(result: RunResult, anonymize: bool) -> list[str]:
-    """Lines saying what the bundle holds (empty when the report writer is missing)."""
+    """What the report holds, in plain words for the person (no file formats, no fingerprints)."""
     try:
-        bundle = _bundle_module()
+        _bundle_module()
     except ReportUnavailable:
         return []
-    return [str(x) for x in bundle.bundle_contents_preview(result, anonymize)]
+    lines = [
+        f"The result of each of the {len(result.checks)} checks, and what IT must change",
+        "This computer's network settings: operating system, proxy and DNS settings, network adapters, "
+        "browsers, and your public internet address",
+        "A technical log of this check",
+        "Never: passwords or other secrets",
+    ]
+    if anonymize:
+        lines.append("Left out: your user name, this computer's name and its local network addresses")
+    else:
+        lines.append("Included: your user name where it appears, this computer's name and its local addresses")
+    return lines
+
+
+def _mail(to: str, subject: str, body: str) -> str:
+    try:
+        from app.report.email import SupportEmail, mailto_url
+    except ImportError:
+        return mailto(to, subject, body)
+    return str(mailto_url(to, SupportEmail(subject, body)))
+
+
+def email_text(result: RunResult, profile: Profile, bundle_path: Path | None, to_it: bool) -> tuple[str, str]:
+    """Subject and body of the email to IT or to support (app.report.email; a short fallback if it is missing)."""
+    try:
+        from app.report.email import support_email
+    except ImportError:
+        return support_message(result, profile, bundle_path)
+    mail = support_email(
+        result.to_json(),
+        bundle_path.name if bundle_path else None,
+        saved_at=str(bundle_path) if bundle_path else None,
+        to_it=to_it,
+    )
+    return mail.subject, mail.body
 
 
 def support_mailto(result: RunResult, profile: Profile, to: str, bundle_path: Path | None) -> str:
-    """A mailto: URL with the support address, a subject and a short summary (RFC 6068)."""
-    try:
-        from app.report.email import mailto_url, support_email
-    except ImportError:
-        return mailto(to, *support_message(result, profile, bundle_path))
-    return str(mailto_url(to, support_email(result.to_json(), bundle_path.name if bundle_path else None)))
+    """A mailto: URL with the support address, a subject and the body (RFC 6068)."""
+    return _mail(to, *email_text(result, profile, bundle_path, to_it=False))
+
+
+def it_mailto(result: RunResult, profile: Profile, to: str, bundle_path: Path | None) -> str:
+    """A mailto: URL for the person's own IT team (address left for them to fill in unless IT preset one)."""
+    return _mail(to, *email_text(result, profile, bundle_path, to_it=True))
 
 
 def support_message(result: RunResult, profile: Profile, bundle_path: Path | None) -> tuple[str, str]:
@@ -69,7 +111,7 @@ def support_message(result: RunResult, profile: Profile, bundle_path: Path | Non
     subject = f"{profile.name} network check: {h.text}"
     lines = ["Hello,", "", f"I ran the {profile.name} network check ({TOOL_NAME}). Result: {h.text}.", h.reason, ""]
     if bundle_path is not None:
-        lines += [f"The full report is attached ({bundle_path.name}).", ""]
+        lines += [f"The full report is saved as {bundle_path}.", ""]
     lines += ["Thank you."]
     return subject, "\n".join(lines)
 
@@ -78,3 +120,35 @@ def mailto(to: str, subject: str, body: str) -> str:
     """Build a mailto: URL (RFC 6068: percent-encoded, CRLF line breaks)."""
     crlf = body.replace("\r\n", "\n").replace("\n", "\r\n")
     return f"mailto:{quote(to, safe='@')}?subject={quote(subject, safe='')}&body={quote(crlf, safe='')}"
+
+
+def opener_command(url: str, platform: str = sys.platform) -> list[str] | None:
+    """The OS's own opener for a URL (xdg-open, open), or None where the shell API is used (Windows)."""
+    if platform.startswith("win"):
+        return None
+    if platform == "darwin":
+        return ["open", url]
+    return ["xdg-open", url]
+
+
+def open_external(url: str) -> bool:
+    """Hand `url` (mailto:, file:) to the OS and say whether a program took it: the opener's exit status
+    (xdg-open, open) or, on Windows, whether ShellExecute found a handler. Blocks up to OPENER_WAIT_S: call it
+    from a worker thread."""
+    cmd = opener_command(url)
+    if cmd is None:
+        try:
+            os.startfile(url)  # type: ignore[attr-defined]  # Windows only: raises OSError without a handler
+        except OSError:
+            return False
+        return True
+    if shutil.which(cmd[0]) is None:
+        return False
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return False
+    try:
+        return proc.wait(OPENER_WAIT_S) == 0
+    except subprocess.TimeoutExpired:
+        return True  # still running: the handler (a mail program in a terminal, say) has the message

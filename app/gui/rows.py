@@ -8,7 +8,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from app.engine.model import Category, CheckFinished, CheckResult, CheckStarted, Event, RunStarted, Status
+from app.engine.findings import CATALOGUE
+from app.engine.model import (
+    Category,
+    CheckFinished,
+    CheckResult,
+    CheckStarted,
+    Event,
+    Finding,
+    RunResult,
+    RunStarted,
+    Severity,
+    Status,
+)
 
 C = Category
 
@@ -19,13 +31,39 @@ ROW_GROUPS: tuple[tuple[str, str, tuple[Category, ...]], ...] = (
     ("direct", "Video can flow directly", (C.STUN,)),
     ("relay", "Backup video routes", (C.TURN_UDP, C.TURN_TCP)),
     ("relay_tls", "Backup video route over the web port", (C.TURN_TLS,)),
-    ("quality", "Call quality", (C.MEDIA,)),
+    ("quality", "Call quality", tuple(c for c in Category if c.value in ("media", "media_load"))),
     ("security", "Network security devices", (C.PROXY, C.TLS_INSPECTION, C.CAPTIVE_PORTAL)),
     ("vpn", "Company VPN", (C.VPN,)),
     ("email", "Interview emails will arrive", (C.EMAIL,)),
     ("system", "This computer", (C.SYSTEM,)),
     ("browser", "Your web browser", (C.BROWSER,)),
 )
+# Plain words per row, by what the row shows: no host names, no probe jargon (the details have those).
+_PASS_WORDS = {
+    "reach": "The video service answers.",
+    "live": "The live call connection opens and stays up.",
+    "direct": "Video can go straight to the video service.",
+    "relay": "The backup routes for video work.",
+    "relay_tls": "The backup route over the web port works.",
+    "quality": "Call quality is good.",
+    "security": "Nothing on the network gets in the way.",
+    "vpn": "No VPN is in the way.",
+    "email": "Interview emails will reach you.",
+    "system": "This computer is ready.",
+}
+_BAD_WORDS = {
+    "reach": "The video service cannot be reached.",
+    "live": "The live call connection cannot be opened.",
+    "direct": "Video cannot go straight to the video service.",
+    "relay": "A backup route for video is blocked.",
+    "relay_tls": "The backup route over the web port is blocked.",
+    "quality": "Call quality may suffer.",
+    "security": "Something on the network gets in the way.",
+    "vpn": "The VPN is in the way of video.",
+    "email": "Interview emails may not reach you.",
+    "system": "Something on this computer needs a look.",
+}
+NOT_TRIED = "Not tried this time."
 _ROW_OF: dict[Category, str] = {cat: key for key, _t, cats in ROW_GROUPS for cat in cats}
 _TITLE_OF: dict[str, str] = {key: title for key, title, _c in ROW_GROUPS}
 
@@ -73,6 +111,18 @@ def state_of_status(status: Status) -> RowState:
     return _FROM_STATUS[status]
 
 
+def state_of_check(r: CheckResult) -> RowState:
+    """A finished check's row state: a warning that only carries information (e.g. another browser) passes."""
+    if r.status is Status.WARN and r.findings and all(_info(code) for code in r.findings):
+        return RowState.PASSED
+    return _FROM_STATUS[r.status]
+
+
+def _info(code: str) -> bool:
+    spec = CATALOGUE.get(code)
+    return spec is not None and spec.severity is Severity.INFO
+
+
 def row_key(category: Category) -> str:
     """The row a category belongs to (every category has one)."""
     return _ROW_OF.get(category, str(category))
@@ -92,7 +142,7 @@ class Row:
     def state(self) -> RowState:
         """Worst finished state once every check is done; running while any is under way."""
         if self.check_ids and len(self.results) == len(self.check_ids):
-            states = {state_of_status(r.status) for r in self.results.values()}
+            states = {state_of_check(r) for r in self.results.values()}
             return next(s for s in _WORST_FIRST if s in states)
         if self.started or self.results:
             return RowState.RUNNING
@@ -100,16 +150,13 @@ class Row:
 
     @property
     def summary(self) -> str:
-        """One short line under the title: the first non-passing check's summary, else a count."""
-        if not self.state.finished:
+        """One short line under the title, in plain words that match the state (no host names)."""
+        state = self.state
+        if not state.finished:
             done = len(self.results)
             total = len(self.check_ids)
             return f"{done} of {total} done" if total > 1 else ""
-        bad = [r for r in self.results.values() if r.status is not Status.PASS]
-        if bad:
-            return bad[0].summary
-        n = len(self.results)
-        return "All good." if n == 1 else f"All {n} checks passed."
+        return row_words(self.key, state)
 
 
 class RowBoard:
@@ -172,3 +219,79 @@ class RowBoard:
     def row(self, key: str) -> Row | None:
         """The row with this key, if planned."""
         return next((r for r in self.rows if r.key == key), None)
+
+
+def row_words(key: str, state: RowState) -> str:
+    """The plain sentence a finished row shows for its state."""
+    if state is RowState.PASSED:
+        return _PASS_WORDS.get(key, "Passed.")
+    if state is RowState.NOT_CHECKED:
+        return NOT_TRIED
+    return _BAD_WORDS.get(key, "Needs a look.")
+
+
+@dataclass(frozen=True)
+class FinalRow:
+    """A row of the result page: state and words settled with the verdict's findings."""
+
+    key: str
+    title: str
+    state: RowState
+    summary: str
+
+
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def final_rows(result: RunResult) -> list[FinalRow]:
+    """Rows for the result: a failed check whose findings were all demoted to information passes; each problem row
+    says its finding's title; rows wholly not tried because an earlier step failed fold into that step's row."""
+    worst: dict[str, Severity] = {}
+    by_check: dict[str, list[Finding]] = {}  # check id -> findings naming it, most severe first
+    for f in sorted(result.findings, key=lambda f: _SEVERITY_RANK[f.severity]):
+        for cid in f.checks:
+            by_check.setdefault(cid, []).append(f)
+            if cid not in worst:
+                worst[cid] = f.severity
+    grouped: dict[str, list[CheckResult]] = {}
+    for c in result.checks:
+        grouped.setdefault(row_key(c.category), []).append(c)
+
+    def state(c: CheckResult) -> RowState:
+        if c.status in (Status.PASS, Status.SKIP):
+            return _FROM_STATUS[c.status]
+        sev = worst.get(c.id)
+        if sev is Severity.ERROR:
+            return RowState.FAILED
+        if sev is Severity.WARNING:
+            return RowState.WARNING
+        if sev is Severity.INFO or (c.status is Status.WARN and c.findings and all(_info(x) for x in c.findings)):
+            return RowState.PASSED
+        return _FROM_STATUS[c.status]
+
+    rows: list[FinalRow] = []
+    order = {key: i for i, (key, _t, _c) in enumerate(ROW_GROUPS)}
+    for key in sorted(grouped, key=lambda k: order.get(k, len(order))):
+        checks = grouped[key]
+        states = {state(c) for c in checks}
+        row_state = next(s for s in _WORST_FIRST if s in states)
+        named = [f for c in checks for f in by_check.get(c.id, [])]
+        named.sort(key=lambda f: _SEVERITY_RANK[f.severity])
+        if row_state in (RowState.FAILED, RowState.WARNING) and named and named[0].severity is not Severity.INFO:
+            words = named[0].title.rstrip(".") + "."
+        elif row_state is RowState.PASSED and any(f.advice for f in named):
+            words = next(f.advice for f in named if f.advice)
+        else:
+            words = row_words(key, row_state)
+        rows.append(FinalRow(key, _TITLE_OF.get(key, checks[0].title), row_state, words))
+    failed = next((r for r in rows if r.state is RowState.FAILED), None)
+    skipped = [r for r in rows if r.state is RowState.NOT_CHECKED]
+    if failed is not None and skipped and result.ended_by == "completed":
+        n = len(skipped)
+        note = f" {n} other part{'s' if n > 1 else ''} of the check could not be tried until this is fixed."
+        rows = [
+            FinalRow(r.key, r.title, r.state, r.summary + note) if r is failed else r
+            for r in rows
+            if r.state is not RowState.NOT_CHECKED
+        ]
+    return rows

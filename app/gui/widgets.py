@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Protocol
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont, QIcon
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, SignalInstance
+from PySide6.QtGui import QFont, QIcon, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.gui.assets import icon_path
-from app.gui.rows import Row, RowState
+from app.gui.rows import RowState
+
+
+class RowLike(Protocol):
+    """What a row widget shows: a live Row (checking page) or a FinalRow (result page)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def state(self) -> RowState: ...
+    @property
+    def summary(self) -> str: ...
 
 
 @cache
@@ -51,6 +76,55 @@ def page_layout(page: QWidget) -> QVBoxLayout:
     return layout
 
 
+def button(text: str, name: str, slot: Callable[[], object] | SignalInstance | None = None) -> QPushButton:
+    """A push button with its accessible name, connected to `slot` (a signal or a function)."""
+    b = QPushButton(text)
+    b.setAccessibleName(name)
+    if slot is not None:
+        b.clicked.connect(slot)
+    return b
+
+
+def scrolling(body: QWidget) -> QScrollArea:
+    """`body` in a frameless vertical scroll area, so a page never clips at small sizes or large text."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setWidget(body)
+    return area
+
+
+class FittedBrowser(QTextBrowser):
+    """A read-only rich-text view as tall as its text (no scroll bar of its own inside a scrolling page)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(lambda _s: self._fit())
+
+    def setHtml(self, text: str) -> None:
+        """Set the text and fit the height to it."""
+        super().setHtml(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Re-fit when the width (and so the wrapping) changes."""
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        doc = self.document()
+        doc.setTextWidth(self.viewport().width())
+        height = int(doc.size().height()) + 2 * self.frameWidth() + 2
+        if height != self.height():
+            self.setFixedHeight(height)
+
+
 def heading(text: str, scale: float = 1.5, parent: QWidget | None = None) -> QLabel:
     """A bold heading scaled from the application font (never a fixed pixel size)."""
     label = QLabel(text, parent)
@@ -77,7 +151,7 @@ def paragraph(text: str, parent: QWidget | None = None) -> QLabel:
 class CheckRowWidget(QWidget):
     """One plain-words row: icon, title, state in words, and a short line of detail."""
 
-    def __init__(self, row: Row, parent: QWidget | None = None) -> None:
+    def __init__(self, row: RowLike, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.key = row.key
         self.setObjectName(f"row-{row.key}")
@@ -102,10 +176,10 @@ class CheckRowWidget(QWidget):
         top.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(text, 1)
         top.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignTop)
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # rows do not act, so they are not Tab stops
         self.update_from(row)
 
-    def update_from(self, row: Row) -> None:
+    def update_from(self, row: RowLike) -> None:
         """Show the row's current state and summary."""
         state = row.state
         self.icon.set_state(state)

@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtCore import QRect, QStandardPaths, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from app.engine.model import Event, RunResult
@@ -28,6 +28,7 @@ from app.gui.preset import WizardPreset
 from app.gui.rows import RowBoard, RowState
 from app.gui.settings import SettingsError, options_from_values
 from app.gui.widgets import em, icon
+from app.gui.wording import needs_it
 from app.logs import MemoryLog, redactor, setup_logging
 
 log = logging.getLogger("callready.gui")
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         planners: Sequence[Planner] | None = None,
         base_options: RunOptions | None = None,
         memory_log: MemoryLog | None = None,
-        open_url: Callable[[QUrl], object] | None = None,
+        open_url: Callable[[str], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -74,7 +75,8 @@ class MainWindow(QMainWindow):
         self._planners = planners
         self._base_options = base_options or RunOptions()
         self.memory = memory_log or setup_logging()
-        self.open_url = QDesktopServices.openUrl if open_url is None else open_url
+        # Opens mailto: and file: URLs and says whether a program took them (the OS opener's exit status).
+        self.open_url: Callable[[str], bool] = reporting.open_external if open_url is None else open_url
         self.reporter = ErrorReporter(lambda: self, lambda: self.support_email)
         choices, self._profiles, wanted = _load_choices(self.preset.profile_id)
         if wanted and wanted != self.preset.profile_id:
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("callready"))
         self.resize(em(self, 46), em(self, 40))
         self.setMinimumSize(em(self, 30), em(self, 26))
+        self.fit_to_screen()
 
         self.session: Session | None = None
         self.task: asyncio.Task[None] | None = None
@@ -111,10 +114,14 @@ class MainWindow(QMainWindow):
         self.checking.cancel_requested.connect(self.cancel)
         self.result_page.again_requested.connect(self.start)
         self.result_page.share_requested.connect(self.show_share)
-        self.share.back_requested.connect(lambda: self._go(self.result_page, self.result_page.share))
+        self.result_page.settings_requested.connect(self.change_settings)
+        self.share.back_requested.connect(lambda: self._go(self.result_page, self.result_page.primary))
         self.share.again_requested.connect(self.start)
+        self.share.settings_requested.connect(self.change_settings)
         self.share.save_requested.connect(self.save_report)
         self.share.email_requested.connect(self.email_support)
+        self.share.email_it_requested.connect(self.email_it)
+        self.share.show_file_requested.connect(self.show_report_file)
         self.share.anonymize_changed.connect(lambda _on: self._preview())
         self._brand(str(self.welcome.platform.currentData()))
         self._go(self.welcome, self.welcome.start)
@@ -143,6 +150,28 @@ class MainWindow(QMainWindow):
         if focus is not None:
             focus.setFocus()
 
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """Never larger than the screen's free area (200 % on a small laptop), and placed inside it."""
+        if available is None:
+            screen = self.screen()
+            if screen is None:
+                return
+            available = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders, where known
+        width = max(1, available.width() - frame.width())
+        height = max(1, available.height() - frame.height())
+        self.setMinimumSize(min(self.minimumWidth(), width), min(self.minimumHeight(), height))
+        self.resize(min(self.width(), width), min(self.height(), height))
+        x = min(max(self.x(), available.left()), available.right() - self.width() - frame.width() + 1)
+        y = min(max(self.y(), available.top()), available.bottom() - self.height() - frame.height() + 1)
+        self.move(max(available.left(), x), max(available.top(), y))
+
+    def change_settings(self) -> None:
+        """Back to the first page with every entry kept (to add a work email or fix a proxy address)."""
+        if self.running:
+            return
+        self._go(self.welcome, self.welcome.start)
+
     # ------------------------------------------------------------ run
 
     def start(self) -> None:
@@ -150,13 +179,16 @@ class MainWindow(QMainWindow):
         if self.running:
             return
         values = self.welcome.values()
+        self._go(self.welcome)
+        checked = self.welcome.check(self._base_options)
+        if checked is None:
+            return
         try:
             chosen = self._profiles.get(values.profile_id)
             profile = load_profile(chosen.path if chosen else values.profile_id, values.region)
             options = options_from_values(values, self._base_options)
         except (ProfileError, SettingsError) as exc:
             self.welcome.show_error(str(exc))
-            self._go(self.welcome)
             return
         self.welcome.show_error("")
         redactor().add(*options.secrets())
@@ -209,7 +241,7 @@ class MainWindow(QMainWindow):
         self.result = result
         assert self.profile is not None
         self.result_page.show_result(result, self.board, self.profile.browser_advice, self.support_email)
-        self._go(self.result_page, self.result_page.share)
+        self._go(self.result_page, self.result_page.primary)
         self.run_finished.emit(result)
 
     def _run_failed(self, exc: BaseException) -> None:
@@ -228,6 +260,7 @@ class MainWindow(QMainWindow):
             ]
             self.share.folder.setText(str(reporting.default_folder(locs)))
         self.share.set_status("")
+        self.share.set_it_visible(self.result is not None and needs_it(self.result))
         self._preview()
         self._go(self.share, self.share.save)
 
@@ -261,32 +294,62 @@ class MainWindow(QMainWindow):
         finally:
             self.share.save.setEnabled(True)
         self.bundle_path = path
-        self.share.set_status(f"Saved: {path}", RowState.PASSED)
+        self.share.set_status(f"Saved: {path}", RowState.PASSED, show_file=True)
         return path
 
     def email_support(self) -> None:
-        """Open the mail program addressed to support and reveal the saved bundle for attaching."""
-        asyncio.get_event_loop().create_task(self._email(), name="callready-email-support")
+        """Open a message to support (report saved first; its location in the text) and say what happened."""
+        asyncio.get_event_loop().create_task(self._email(to_it=False), name="callready-email-support")
 
-    async def _email(self) -> None:
+    def email_it(self) -> None:
+        """Open a message to the person's IT team with the IT table as its body, and say what happened."""
+        asyncio.get_event_loop().create_task(self._email(to_it=True), name="callready-email-it")
+
+    async def _open(self, url: str) -> bool:
+        """The opener runs in a worker thread (it waits for the OS opener's exit status)."""
+        try:
+            return bool(await asyncio.get_running_loop().run_in_executor(None, self.open_url, url))
+        except Exception:
+            log.exception("opening %s failed", url.split(":", 1)[0])
+            return False
+
+    async def _email(self, to_it: bool) -> None:
         if not (self.result and self.profile):
             return
         path = self.bundle_path or await self._save()
-        url = reporting.support_mailto(self.result, self.profile, self.support_email, path)
-        self.open_url(QUrl(url))
-        if path is not None:
-            self.open_url(QUrl.fromLocalFile(str(path.parent if path.is_file() else path)))
-            self.share.set_status(
-                f"Your email program should open a message to {self.support_email}. "
-                f"Attach the report from the folder that opened: {path}",
-                RowState.PASSED,
-            )
-        else:
-            self.share.set_status(
-                f"Your email program should open a message to {self.support_email}. The report could not be "
-                "saved, so describe the result in the message.",
-                RowState.WARNING,
-            )
+        to = (self.preset.support_email or "") if to_it else self.support_email
+        subject, body = reporting.email_text(self.result, self.profile, path, to_it)
+        url = (reporting.it_mailto if to_it else reporting.support_mailto)(self.result, self.profile, to, path)
+        message = (f"To: {to}\n" if to else "") + f"Subject: {subject}\n\n{body}"
+        opened = await self._open(url)
+        who = f" to {to}" if to else ""
+        attach = f" Attach the report file: {path}" if path else " The report could not be saved."
+        if opened:
+            fill = " Add your IT team's address." if to_it and not to else ""
+            self.share.set_status(f"Your email program opened a message{who}.{fill}{attach}", RowState.PASSED,
+                                  message, show_file=path is not None)  # fmt: skip
+            return
+        log.warning("no email program opened the %s message", "IT" if to_it else "support")
+        self.share.set_status(
+            "No email program opened on this computer. Copy the message and paste it into your webmail"
+            f"{who or ' (to your IT team)'}, then attach the report file." + (f" It is saved as {path}" if path else
+            " The report could not be saved, so the message has the result in words."),
+            RowState.WARNING,
+            message,
+            show_file=path is not None,
+        )  # fmt: skip
+
+    def show_report_file(self) -> None:
+        """Open the folder that holds the saved report."""
+        asyncio.get_event_loop().create_task(self._show_file(), name="callready-show-report")
+
+    async def _show_file(self) -> None:
+        path = self.bundle_path
+        if path is None:
+            return
+        if not await self._open(QUrl.fromLocalFile(str(path.parent)).toString()):
+            self.share.set_status(f"The folder could not be opened here. The report is saved as {path}",
+                                  RowState.WARNING, str(path))  # fmt: skip
 
     # ------------------------------------------------------------ close
 

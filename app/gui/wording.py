@@ -6,11 +6,13 @@ Pure functions over a RunResult; Qt-free.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.model import RunResult, Severity, Status, Verdict
+from app.engine import audience
+from app.engine.ittable import ItRow
+from app.engine.model import RunResult, Status, Verdict
 from app.gui.rows import RowState, state_of_status
 
 
@@ -23,51 +25,35 @@ class Headline:
     reason: str
 
 
-_HEADLINES = {
-    Verdict.READY: ("Ready", RowState.PASSED),
-    Verdict.DEGRADED: ("Works with reduced quality", RowState.WARNING),
-    Verdict.BLOCKED: ("Will not work", RowState.FAILED),
-    Verdict.INCOMPLETE: ("Check not finished", RowState.NOT_CHECKED),
+_STATES = {
+    Verdict.READY: RowState.PASSED,
+    Verdict.DEGRADED: RowState.WARNING,
+    Verdict.BLOCKED: RowState.FAILED,
+    Verdict.INCOMPLETE: RowState.NOT_CHECKED,
 }
 
 
 def headline(result: RunResult) -> Headline:
-    """The headline of a run's result."""
-    text, state = _HEADLINES[result.verdict]
-    return Headline(text, state, result.reason)
+    """The headline of a run's result (the same words as the CLI, HTML, PDF and email: app.engine.audience)."""
+    return Headline(audience.verdict_words(result.verdict), _STATES[result.verdict], result.reason)
 
 
-MAX_ADVICE = 3
-_NOT_FOR_STEPS = {"check_unfinished"}  # said once, in the interviewer's own step ("run it again")
+MAX_ADVICE = audience.MAX_STEPS
 
 
 def steps(result: RunResult, browser_advice: str = "", support: str = "") -> list[str]:
-    """What the interviewer should do next: the most important advice first (at most 3), no repeats."""
-    out: list[str] = []
-    if result.verdict is Verdict.INCOMPLETE or any(f.code in _NOT_FOR_STEPS for f in result.findings):
-        out.append("Run the check again and let it finish (it takes under a minute).")
-    for f in result.findings:
-        if f.code in _NOT_FOR_STEPS:
-            continue
-        if f.severity in (Severity.ERROR, Severity.WARNING) and f.advice and f.advice not in out:
-            if len(out) < MAX_ADVICE:
-                out.append(f.advice)
-    if result.verdict in (Verdict.BLOCKED, Verdict.DEGRADED):
-        out.append("Send the message below to your IT team; it says exactly what to change.")
-    if result.verdict is Verdict.READY:
-        out.append("You are all set. Nothing needs to change.")
-    if browser_advice and result.verdict in (Verdict.READY, Verdict.DEGRADED):
-        out.append(browser_advice)
-    if support and result.verdict is not Verdict.READY:
-        out.append(f"Still stuck? Save the report and send it to {support}.")
-    return out
+    """What the interviewer should do next: their own fixes first; IT and support only when IT must change something."""
+    return audience.steps(result.verdict, result.findings, browser_advice, support)
 
 
 def needs_it(result: RunResult) -> bool:
-    """True when there is something for IT to fix (an unfinished check alone is not IT's business)."""
-    return any(
-        f.severity in (Severity.ERROR, Severity.WARNING) and f.code not in _NOT_FOR_STEPS for f in result.findings
-    )
+    """True when IT must change something (offline, a sign-in page, a VPN or an unfinished run are not IT's)."""
+    return audience.needs_it(result.findings)
+
+
+def interviewer_can_fix(result: RunResult) -> bool:
+    """True when every problem is the interviewer's to fix: "Run again" becomes the main action."""
+    return audience.interviewer_can_fix(result.findings) or result.verdict is Verdict.INCOMPLETE
 
 
 def _value(v: Any) -> str:
@@ -122,3 +108,18 @@ def status_counts(result: RunResult) -> dict[Status, int]:
     for c in result.checks:
         counts[c.status] += 1
     return counts
+
+
+def it_table_html(rows: Iterable[ItRow]) -> str:
+    """The IT table as simple HTML for a text browser: one header row, rows grouped per destination."""
+    e = html.escape
+    out = ["<table cellspacing='0' cellpadding='4' width='100%'>",
+           "<tr><th align='left'>Destination</th><th align='left'>Protocol and port</th>"
+           "<th align='left'>What happened</th><th align='left'>Change to make</th></tr>"]  # fmt: skip
+    last = None
+    for r in rows:
+        dest = "" if r.destination == last else f"<b>{e(r.destination)}</b>"
+        last = r.destination
+        out.append(f"<tr><td>{dest}</td><td>{e(r.protocol)}</td><td>{e(r.happened)}</td><td>{e(r.action)}</td></tr>")
+    out.append("</table>")
+    return "".join(out)

@@ -59,10 +59,13 @@ def os_facts() -> dict[str, Any]:
     if sys.platform == "darwin":
         facts["macos"] = platform.mac_ver()[0]
     elif sys.platform == "win32":
-        facts["windows"] = " ".join(x for x in platform.win32_ver() if x)
         from app.probes.winnet import windows_name
 
-        facts["windows_name"] = windows_name(platform.version(), platform.release())  # 11 from build 22000
+        name = windows_name(platform.version(), platform.release())  # Python 3.11 says 10 for Windows 11 too
+        facts["windows"] = " ".join([name, *(x for x in platform.win32_ver()[1:] if x)])
+        facts["windows_name"] = name
+        if name == "Windows 11":
+            facts["platform"] = str(facts["platform"]).replace("Windows-10-", "Windows-11-", 1)
     else:
         facts["distribution"] = _os_release()
     return facts

@@ -7,8 +7,10 @@ them); the verdict is still computed by the real verdict rules from these result
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
@@ -151,10 +153,43 @@ BLOCKED = _replace(READY, **{
     _k(C.PROXY, "system"): Outcome(P, "Proxy in use: http://proxy.corp.example:8080.", {"proxy": "http://proxy.corp.example:8080"}, ("proxy_detected",)),
 })  # fmt: skip
 
+
+def _from_json(name: str) -> tuple[Recorded, ...]:
+    """A whole real run, as `app check --json` wrote it (tests/gui/data/), replayed check by check."""
+    doc = json.loads((Path(__file__).with_name("data") / name).read_text(encoding="utf-8"))
+    out = []
+    for i, c in enumerate(doc["checks"]):
+        outcome = Outcome(Status(c["status"]), c["summary"], c["details"], tuple(c["findings"]))
+        out.append(Recorded(Category(c["category"]), c["target"], c["title"], outcome, 0.1 + 0.04 * i))
+    return tuple(out)
+
+
+# The real run with no network at all (unshare -n): DNS unreachable, everything after it not tried.
+OFFLINE = _from_json("offline.json")
+
+_PORTAL = "http://portal.hotel.example/login"
+# Hotel Wi-Fi before sign-in (the lab's captive_portal network): DNS answers, plain HTTP gets the portal's page,
+# everything else is dropped until the person signs in.
+CAPTIVE = _replace(READY, **{
+    _k(C.HTTPS, "https://api.daily.co/"): Outcome(F, "Cannot connect to api.daily.co:443: timed out.", {"failed_phase": "connect", "error_kind": "timeout"}, ("https_blocked",)),
+    _k(C.HTTPS, "https://prod-ks.pluot.blue/"): Outcome(F, "Cannot connect to prod-ks.pluot.blue:443: timed out.", {"failed_phase": "connect", "error_kind": "timeout"}, ("https_blocked",)),
+    _k(C.WSS, "wss://api.daily.co/"): Outcome(F, "Cannot connect to api.daily.co:443: timed out.", {"failed_phase": "connect", "error_kind": "timeout"}, ("websocket_blocked",)),
+    _k(C.STUN, "stun:stun.daily.co:3478"): Outcome(F, "No answer within 2 s (UDP 3478).", {"udp_answered": False}, ("stun_blocked",)),
+    _k(C.TURN_UDP, "turn:turn.daily.co:3478?transport=udp"): Outcome(F, "No answer within 2 s.", {"udp_answered": False}, ("turn_udp_blocked",)),
+    _k(C.TURN_TCP, "turn:turn.daily.co:3478?transport=tcp"): Outcome(F, "Cannot connect: timed out (TCP 3478).", {"error_kind": "timeout"}, ("turn_tcp_blocked",)),
+    _k(C.TURN_TLS, "turns:turn.daily.co:443?transport=tcp"): Outcome(F, "Cannot connect: timed out (TCP 443).", {"error_kind": "timeout"}, ("turn_tls_blocked",)),
+    _k(C.MEDIA, "stun:stun.daily.co:3478"): Outcome(Status.SKIP, "Not measured: no media path works.", {}),
+    _k(C.TLS_INSPECTION, "api.daily.co:443"): Outcome(Status.SKIP, "Not known: no secure connection completed to compare certificates.", {}),
+    _k(C.CAPTIVE_PORTAL, "http://detectportal.test/"): Outcome(F, f"This network shows a sign-in page instead of the internet (redirected to {_PORTAL}).", {"portal_url": _PORTAL}, ("captive_portal",)),
+    _k(C.EMAIL, "example.com"): Outcome(Status.SKIP, "Not checked: the mail servers could not be asked.", {}),
+})  # fmt: skip
+
 SCENARIOS: dict[str, tuple[Recorded, ...]] = {
     "ready": READY,
     "degraded": DEGRADED,
     "blocked": BLOCKED,
+    "offline": OFFLINE,
+    "captive": CAPTIVE,
     "cancelled": READY,  # the same checks; the test (or the screenshot tool) cancels mid-run
 }
 

@@ -90,3 +90,20 @@ def test_sockaddr_text() -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="on Windows the live adapter list is read")
 def test_adapters_off_windows_is_empty() -> None:
     assert winnet.adapters() == [] and winnet.system_nameservers() is None
+
+
+def test_report_names_windows_11(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11 on Windows 11 says release 10 and platform Windows-10-...; the report says Windows 11."""
+    import platform
+
+    from app.report import system
+
+    monkeypatch.setattr(platform, "version", lambda: "10.0.22631")
+    monkeypatch.setattr(platform, "release", lambda: "10")
+    monkeypatch.setattr(platform, "platform", lambda: "Windows-10-10.0.22631-SP0")
+    monkeypatch.setattr(platform, "win32_ver", lambda: ("10", "10.0.22631", "SP0", "Multiprocessor Free"))
+    monkeypatch.setattr(sys, "platform", "win32")
+    facts = system.os_facts()
+    monkeypatch.undo()
+    assert facts["windows_name"] == "Windows 11" and facts["platform"] == "Windows-11-10.0.22631-SP0"
+    assert facts["windows"] == "Windows 11 10.0.22631 SP0 Multiprocessor Free"

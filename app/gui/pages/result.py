@@ -1,4 +1,4 @@
-"""Page 3: one headline, one sentence why, steps for the interviewer, the message for IT, and Details."""
+"""Page 3: one headline, one sentence why, steps for the interviewer, the IT table (only when IT must act), Details."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.ittable import it_rows, table_csv
 from app.engine.model import RunResult
-from app.gui.rows import RowBoard, RowState
-from app.gui.widgets import CheckRowWidget, StatusIcon, heading, page_layout, paragraph
-from app.gui.wording import details_html, headline, needs_it, steps
+from app.gui.rows import RowBoard, RowState, final_rows
+from app.gui.widgets import CheckRowWidget, FittedBrowser, StatusIcon, button, heading, page_layout, paragraph
+from app.gui.wording import details_html, headline, interviewer_can_fix, it_table_html, needs_it, steps
 
 
 class ResultPage(QWidget):
@@ -29,6 +30,7 @@ class ResultPage(QWidget):
 
     share_requested = Signal()
     again_requested = Signal()
+    settings_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,18 +54,25 @@ class ResultPage(QWidget):
         self.rows_box = QGroupBox("Summary")
         self.rows_layout = QVBoxLayout(self.rows_box)
 
-        self.it_box = QGroupBox("Message for your IT team")
-        self.it_text = QPlainTextEdit()
+        self.it_box = QGroupBox("For your IT team")
+        self.it_table = FittedBrowser()
+        self.it_table.setAccessibleName("What IT must change: destination, protocol and port, what happened, action")
+        self.it_text = QPlainTextEdit()  # the whole message (copied; not shown)
         self.it_text.setReadOnly(True)
         self.it_text.setAccessibleName("Message for your IT team")
-        self.it_text.setMinimumHeight(self.fontMetrics().height() * 8)
-        self.copy_it = QPushButton("C&opy message")
-        self.copy_it.setAccessibleName("Copy the message for your IT team")
-        self.copy_it.clicked.connect(self._copy_it)
+        self.it_text.setVisible(False)
+        self.copy_it = button("C&opy message", "Copy the message for your IT team", self._copy_it)
+        self.copy_csv = button("Copy as CS&V", "Copy the table for IT as CSV", self._copy_csv)
+        self._csv = ""
         it_layout = QVBoxLayout(self.it_box)
-        it_layout.addWidget(paragraph("Send this to your IT team; it lists only what needs to change."))
-        it_layout.addWidget(self.it_text)
-        it_layout.addWidget(self.copy_it, 0, Qt.AlignmentFlag.AlignLeft)
+        it_layout.addWidget(paragraph("Only your IT team can change these. Send them this table: it names each server, "
+                                      "its protocol and port, what happened, and the change to make."))  # fmt: skip
+        it_layout.addWidget(self.it_table)
+        it_buttons = QHBoxLayout()
+        it_buttons.addWidget(self.copy_it)
+        it_buttons.addWidget(self.copy_csv)
+        it_buttons.addStretch(1)
+        it_layout.addLayout(it_buttons)
 
         self.details_toggle = QPushButton("Show &details")
         self.details_toggle.setAccessibleName("Show technical details")
@@ -91,21 +100,22 @@ class ResultPage(QWidget):
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroller.setWidget(body)
 
-        self.again = QPushButton("&Run again")
-        self.again.setAccessibleName("Run the check again")
-        self.again.clicked.connect(self.again_requested)
+        self.settings = button("Chan&ge settings", "Change settings: back to the first page", self.settings_requested)
+        self.again = button("&Run again", "Run the check again", self.again_requested)
         self.share = QPushButton("&Save or send the report…")
         self.share.setAccessibleName("Save or send the report")
         self.share.setDefault(True)
         self.share.clicked.connect(self.share_requested)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.again)
+        buttons.addWidget(self.settings)
         buttons.addStretch(1)
+        buttons.addWidget(self.again)
         buttons.addWidget(self.share)
         layout = page_layout(self)
         layout.addWidget(self.scroller, 1)
         layout.addLayout(buttons)
         self._row_widgets: list[CheckRowWidget] = []
+        self.primary: QPushButton = self.share
 
     def show_result(self, result: RunResult, board: RowBoard, browser_advice: str = "", support: str = "") -> None:
         """Fill the page from a result and the rows of its run."""
@@ -118,16 +128,26 @@ class ResultPage(QWidget):
         self.steps.setText(f"<ol style='margin-left:0'>{items}</ol>")
         self.it_box.setVisible(needs_it(result))
         self.it_text.setPlainText(result.it_message)
+        table = it_rows(result.findings, result.checks)
+        self.it_table.setHtml(it_table_html(table))
+        self._csv = table_csv(table)
         for w in self._row_widgets:
             self.rows_layout.removeWidget(w)
             w.deleteLater()
-        self._row_widgets = [CheckRowWidget(r) for r in board.rows]
+        self._row_widgets = [CheckRowWidget(r) for r in final_rows(result)]
         for w in self._row_widgets:
             self.rows_layout.addWidget(w)
         self.details.setHtml(details_html(result))
         self.details_toggle.setChecked(False)
         self.copy_it.setText("C&opy message")
+        self.copy_csv.setText("Copy as CS&V")
         self.scroller.verticalScrollBar().setValue(0)
+        # The interviewer can fix it (offline, sign-in page, VPN, unfinished): running again is the main action.
+        own = interviewer_can_fix(result)
+        self.primary = self.again if own else self.share
+        self.again.setDefault(own)
+        self.share.setDefault(not own)
+        self.share.setText("&Save or send the report…" if not own else "&Save the report…")
 
     def _toggle_details(self, on: bool) -> None:
         self.details.setVisible(on)
@@ -142,3 +162,7 @@ class ResultPage(QWidget):
     def _copy_it(self) -> None:
         QGuiApplication.clipboard().setText(self.it_text.toPlainText())
         self.copy_it.setText("Copied")
+
+    def _copy_csv(self) -> None:
+        QGuiApplication.clipboard().setText(self._csv)
+        self.copy_csv.setText("Copied as CSV")

@@ -1,8 +1,9 @@
-"""Page 4: save the report bundle, email support (with the bundle revealed for attaching), run again."""
+"""Page 4: save the report, email the person's IT team or support, and say plainly whether a mail program opened."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -10,20 +11,24 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from app.gui.rows import RowState
-from app.gui.widgets import StatusIcon, heading, page_layout, paragraph
+from app.gui.widgets import StatusIcon, button, heading, page_layout, paragraph, scrolling
 
 
 class SharePage(QWidget):
-    """Save / Email to support / Run again; the window does the work, this page only asks and shows."""
+    """Save / Email my IT team / Email support; the window does the work, this page only asks and shows."""
 
     save_requested = Signal()
-    email_requested = Signal()
+    email_requested = Signal()  # to support
+    email_it_requested = Signal()
+    show_file_requested = Signal()
     again_requested = Signal()
     back_requested = Signal()
+    settings_requested = Signal()
     anonymize_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -31,8 +36,7 @@ class SharePage(QWidget):
         self.setObjectName("page-share")
         self.title = heading("Save or send the report")
         self.intro = paragraph(
-            "The report lets your IT team or support see exactly what happened. It holds the results of "
-            "this check and technical facts about this computer's network connection."
+            "The report shows your IT team, or the video service's support, exactly what happened in this check."
         )
         self.anonymize = QCheckBox("&Hide personal details (your name, computer name and local addresses)")
         self.anonymize.setAccessibleName("Hide personal details in the report")
@@ -42,77 +46,99 @@ class SharePage(QWidget):
         self.folder.setAccessibleName("Folder to save the report in")
         folder_label = QLabel("Save &in:")
         folder_label.setBuddy(self.folder)
-        self.choose = QPushButton("C&hoose folder…")
-        self.choose.setAccessibleName("Choose folder")
-        self.choose.clicked.connect(self._choose)
+        self.choose = button("C&hoose folder…", "Choose folder", self._choose)
         row = QHBoxLayout()
         row.addWidget(folder_label)
         row.addWidget(self.folder, 1)
         row.addWidget(self.choose)
-        self.name = paragraph("The report is saved as one .zip file named with the date and time of the check.")
-        self.name.setAccessibleName("Report name")
-        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.contents = paragraph("")
         self.contents.setAccessibleName("What the report contains")
-
-        self.status_icon = StatusIcon(RowState.PASSED, 1.1)
-        self.status = paragraph("")
-        self.status.setAccessibleName("Report status")
-        status_row = QHBoxLayout()
-        status_row.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
-        status_row.addWidget(self.status, 1)
-        self.status_box = QWidget()
-        self.status_box.setLayout(status_row)
-        self.status_box.setVisible(False)
 
         self.save = QPushButton("&Save report")
         self.save.setAccessibleName("Save report")
         self.save.setDefault(True)
         self.save.clicked.connect(self.save_requested)
-        self.email = QPushButton("&Email to support")
-        self.email.setAccessibleName("Email to support")
-        self.email.clicked.connect(self.email_requested)
+        self.email_it = button("Email my &IT team", "Email my IT team", self.email_it_requested)
+        self.email = button("&Email support", "Email support", self.email_requested)
         actions = QHBoxLayout()
         actions.addWidget(self.save)
+        actions.addWidget(self.email_it)
         actions.addWidget(self.email)
         actions.addStretch(1)
 
-        self.back = QPushButton("&Back to the result")
-        self.back.setAccessibleName("Back to the result")
-        self.back.clicked.connect(self.back_requested)
-        self.again = QPushButton("&Run again")
-        self.again.setAccessibleName("Run the check again")
-        self.again.clicked.connect(self.again_requested)
+        self.status_icon = StatusIcon(RowState.PASSED, 1.1)
+        self.status = paragraph("")
+        self.status.setAccessibleName("Report status")
+        self.copy = button("C&opy the message", "Copy the email's text", self._copy)
+        self.show_file = button("Show the report &file", "Show the report file in its folder", self.show_file_requested)
+        follow = QHBoxLayout()
+        follow.addWidget(self.copy)
+        follow.addWidget(self.show_file)
+        follow.addStretch(1)
+        words = QVBoxLayout()
+        words.setContentsMargins(0, 0, 0, 0)
+        words.addWidget(self.status)
+        words.addLayout(follow)
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
+        status_row.addLayout(words, 1)
+        self.status_box = QWidget()
+        self.status_box.setLayout(status_row)
+        self.status_box.setVisible(False)
+        self.message = ""  # the text Copy puts on the clipboard
+
+        body = QWidget()
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        for w in (self.title, self.intro, self.anonymize):
+            inner.addWidget(w)
+        inner.addLayout(row)
+        inner.addWidget(self.contents)
+        inner.addLayout(actions)
+        inner.addWidget(self.status_box)
+        inner.addStretch(1)
+
+        self.back = button("&Back to the result", "Back to the result", self.back_requested)
+        self.settings = button("Chan&ge settings", "Change settings: back to the first page", self.settings_requested)
+        self.again = button("&Run again", "Run the check again", self.again_requested)
         bottom = QHBoxLayout()
         bottom.addWidget(self.back)
+        bottom.addWidget(self.settings)
         bottom.addStretch(1)
         bottom.addWidget(self.again)
 
         layout = page_layout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.intro)
-        layout.addWidget(self.anonymize)
-        layout.addLayout(row)
-        layout.addWidget(self.name)
-        layout.addWidget(self.contents)
-        layout.addLayout(actions)
-        layout.addWidget(self.status_box)
-        layout.addStretch(1)
+        layout.addWidget(scrolling(body), 1)
         layout.addLayout(bottom)
 
     def set_contents(self, lines: list[str]) -> None:
-        """Show what the bundle will hold."""
+        """Show what the report holds, in plain words."""
         if lines:
-            self.contents.setText("The report contains:\n" + "\n".join(f"•  {x}" for x in lines))
+            self.contents.setText("The report holds:\n" + "\n".join(f"•  {x}" for x in lines))
         else:
             self.contents.setText("")
         self.contents.setVisible(bool(lines))
 
-    def set_status(self, text: str, state: RowState = RowState.PASSED) -> None:
-        """Show what happened (icon plus words); empty hides it."""
+    def set_it_visible(self, on: bool) -> None:
+        """Offer "Email my IT team" only when IT must change something."""
+        self.email_it.setVisible(on)
+
+    def set_status(
+        self, text: str, state: RowState = RowState.PASSED, message: str = "", show_file: bool = False
+    ) -> None:
+        """Show what happened (icon plus words); `message` offers Copy, `show_file` offers the report file."""
         self.status.setText(text)
         self.status_icon.set_state(state)
         self.status_box.setVisible(bool(text))
+        self.message = message
+        self.copy.setText("C&opy the message")
+        self.copy.setVisible(bool(message))
+        self.show_file.setVisible(show_file)
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.message)
+        self.copy.setText("Copied")
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Save the report in", self.folder.text())
