@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import ipaddress
+import os
 from typing import Any
 
 import dns.asyncresolver
@@ -44,6 +45,9 @@ class DnsLookup:
             if self._nameservers:
                 r = dns.asyncresolver.Resolver(configure=False)
                 r.nameservers = [dns.nameserver.Do53Nameserver(*split_nameserver(n)) for n in self._nameservers]
+            elif os.name == "nt":  # Windows: only the DNS servers of adapters that are up (app.probes.winnet)
+                r = dns.asyncresolver.Resolver(configure=False)
+                r.nameservers = dnsquery.system_nameservers() or _no_resolver()
             else:
                 r = dns.asyncresolver.Resolver(configure=True)
             r.timeout = self._timeout_s
@@ -64,7 +68,7 @@ class DnsLookup:
     async def _query(self, name: str, rdtype: str) -> list[str]:
         try:
             resolver = self._get_resolver()
-        except (dns.resolver.NoResolverConfiguration, OSError) as exc:
+        except (dns.resolver.NoResolverConfiguration, OSError, ValueError) as exc:  # ValueError: a bad registry entry
             raise spf.DnsTempError(f"no DNS resolver configured ({exc})") from None
         try:
             answer = await resolver.resolve(name + ".", rdtype, search=False, raise_on_no_answer=False)
@@ -394,4 +398,9 @@ def reference_only(outcome: Outcome) -> Outcome:
 
 
 async def _missing_address() -> Outcome:
+
+
+def _no_resolver() -> list[str]:
+    """Raise the 'no nameservers' error dnspython gives when the system has none."""
+    raise dns.resolver.NoResolverConfiguration("no DNS server on an adapter that is up")
     return Outcome(Status.SKIP, "Not checked: no work email address was given.", {}, ("email_address_missing",))
