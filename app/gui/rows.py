@@ -35,7 +35,7 @@ ROW_GROUPS: tuple[tuple[str, str, tuple[Category, ...]], ...] = (
     ("security", "Network security devices", (C.PROXY, C.TLS_INSPECTION, C.CAPTIVE_PORTAL)),
     ("vpn", "Company VPN", (C.VPN,)),
     ("email", "Interview emails will arrive", (C.EMAIL,)),
-    ("system", "This computer", (C.SYSTEM,)),
+    ("system", "This computer", tuple(c for c in Category if c.value in ("system", "browser"))),
     ("browser", "Your web browser", (C.BROWSER,)),
 )
 # Plain words per row, by what the row shows: no host names, no probe jargon (the details have those).
