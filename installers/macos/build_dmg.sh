@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build dist/CallReady-<version>.dmg from dist/CallReady.app (made by `pyinstaller build.spec` on macOS), with
+# Build dist/CallReady-<version>-<arch>.dmg from dist/CallReady.app (made by `pyinstaller build.spec` on macOS), with
 # optional signing and notarisation. Each step that needs Apple credentials runs only when they are given:
 #
 #   CODESIGN_IDENTITY="Developer ID Application: Example Corp (TEAMID1234)"   # from `security find-identity -v`
