@@ -96,7 +96,7 @@ def build_bundle(
     raw_facts["anonymized"] = anonymize
     facts_out = red.data(raw_facts, keep)
 
-    meta = {"file_name": name, "created_at": created, "anonymized": anonymize}
+    meta = {"file_name": name, "created_at": created, "anonymized": anonymize, "support": profile.support_email}
     files: dict[str, bytes] = {
         "report.json": _json(report),
         "report.html": _utf8(red.text(html_report.render_html(report, facts_out, meta))),

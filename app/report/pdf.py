@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 class PdfUnavailable(Exception):
@@ -40,12 +41,56 @@ def html_to_pdf(html_text: str, title: str) -> bytes:
         doc.setHtml(html_text)
         rect = writer.pageLayout().paintRectPixels(writer.resolution())
         doc.setPageSize(QSizeF(rect.width(), rect.height()))
+        keep_tables_on_one_page(doc)
         doc.print_(writer)
         del writer  # flushes and closes the file
         data = out.read_bytes()
     if not data.startswith(b"%PDF"):
         raise PdfUnavailable("Qt wrote no PDF")
     return data
+
+
+def keep_tables_on_one_page(doc: Any, rounds: int = 200) -> int:
+    """Move every top-level table (one check, one IT row) that would straddle a page break to the next page, as
+    CSS `break-inside: avoid` asks and QTextDocument does not do; a heading right above such a table goes with it
+    (and a heading left alone at the foot of a page too). A table taller than a page is left to split.
+    Returns how many breaks were added."""
+    from PySide6.QtGui import QTextCursor, QTextFormat, QTextTable
+
+    height = doc.pageSize().height()
+    if height <= 0:
+        return 0
+    moved: set[int] = set()
+    before = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+    for _ in range(rounds):
+        layout = doc.documentLayout()
+        changed = False
+        for frame in doc.rootFrame().childFrames():
+            if not isinstance(frame, QTextTable) or frame.firstPosition() in moved:
+                continue
+            box = layout.frameBoundingRect(frame)
+            page = int(box.top() // height)
+            straddles = box.height() < height and page != int((box.bottom() - 1) // height)
+            head = doc.findBlock(frame.firstPosition() - 2)
+            is_heading = head.isValid() and head.blockFormat().headingLevel() > 0
+            orphan = is_heading and int(layout.blockBoundingRect(head).top() // height) != page
+            if not (straddles or orphan):
+                continue
+            if is_heading:
+                cursor = QTextCursor(head)
+                fmt = head.blockFormat()
+                fmt.setPageBreakPolicy(before)
+                cursor.setBlockFormat(fmt)
+            else:
+                table_fmt = frame.format()
+                table_fmt.setPageBreakPolicy(before)
+                frame.setFormat(table_fmt)
+            moved.add(frame.firstPosition())
+            changed = True
+            break  # everything below moved: measure again
+        if not changed:
+            break
+    return len(moved)
 
 
 def _prefer_offscreen() -> None:

@@ -33,6 +33,33 @@ def _variants(secret: str) -> set[str]:
     return {f for f in forms if f}
 
 
+# Private and link-local addresses (RFC 1918, RFC 6598 shared, RFC 3927, RFC 4193, RFC 4291 link-local) say
+# where a machine sits (its resolver, gateway, proxy); with anonymize they go too, whichever machine they belong to.
+_PRIVATE_NETS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+_IPV4_RE = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w.])")
+_IPV6_RE = re.compile(r"(?<![\w:])(?:f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):[0-9a-f:]*(?:%[\w.-]+)?(?![\w:])", re.I)
+
+
+def _private_mark(m: re.Match[str]) -> str:
+    text = m.group(0)
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return text
+    return ADDRESS_MARK if any(ip in net for net in _PRIVATE_NETS) else text
+
+
 _TIMESTAMP_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9:]+)?")
 
 
@@ -45,6 +72,7 @@ class Redactor:
     hosts: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
     anonymize: bool = False
+    private_addresses: bool = False  # also every private / link-local address (resolvers, gateways), any machine's
     _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _marks: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _users: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -74,6 +102,8 @@ class Redactor:
             value = value.replace(secret, SECRET_MARK)
         if self._pattern is not None:
             value = self._pattern.sub(self._mark, value)
+        if self.private_addresses:
+            value = _IPV6_RE.sub(_private_mark, _IPV4_RE.sub(_private_mark, value))
         return value
 
     def value(self, text: str, keep: Collection[str] = ()) -> str:
@@ -182,4 +212,6 @@ def make_redactor(secrets: Iterable[str | None], anonymize: bool) -> Redactor:
     if not anonymize:
         return Redactor(secrets=clean)
     users, hosts, addresses = identity_terms()
-    return Redactor(secrets=clean, users=users, hosts=hosts, addresses=addresses, anonymize=True)
+    return Redactor(
+        secrets=clean, users=users, hosts=hosts, addresses=addresses, anonymize=True, private_addresses=True
+    )
