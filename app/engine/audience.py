@@ -80,22 +80,21 @@ def interviewer_can_fix(findings: Iterable[Finding]) -> bool:
 def steps(verdict: Verdict, findings: Iterable[Finding], browser_advice: str = "", support: str = "") -> list[str]:
     """What the interviewer does next, most important first: their own fixes, then (only if needed) IT and support."""
     found = problems(findings)
+    it = for_it(found)
     out: list[str] = []
     own = [f for f in found if f.code in INTERVIEWER_CODES and f.code != "check_unfinished"]
-    for f in own:
-        if f.advice and f.advice not in out and len(out) < MAX_STEPS:
+    for f in found:  # most severe first: the verdict's own cause leads, whoever fixes it
+        if f in own and f.advice and f.advice not in out and len(out) < MAX_STEPS:
             out.append(f.advice)
-    it = for_it(found)
+        elif it and f is it[0]:
+            if f.advice and f.advice not in out:
+                out.append(f.advice)
+            out.append(SEND_TO_IT)
     if verdict is Verdict.INCOMPLETE or any(f.code == "check_unfinished" for f in found) or (own and not it):
         if not any("run the check again" in s.lower() for s in out):
             out.append(RUN_AGAIN)
-    if it:
-        first = it[0].advice
-        if first and first not in out and not own:
-            out.append(first)
-        out.append(SEND_TO_IT)
-        if support:
-            out.append(f"Still stuck after IT's change? Save the report and send it to {support}.")
+    if it and support:
+        out.append(f"Still stuck after IT's change? Save the report and send it to {support}.")
     if verdict is Verdict.READY:
         out.append(ALL_SET)
     if browser_advice and verdict in (Verdict.READY, Verdict.DEGRADED) and browser_advice not in out:

@@ -12,8 +12,9 @@ import jinja2
 
 from app.engine import audience
 from app.engine.audience import finding_of_json, verdict_words
+from app.engine.findings import CATALOGUE
 from app.engine.ittable import rows_of_json
-from app.engine.model import Category, Verdict
+from app.engine.model import Category, Severity, Verdict
 
 # One sentence under the verdict's words (app.engine.audience.VERDICT_WORDS, the same in the app, CLI and email).
 SENTENCES = {
@@ -40,7 +41,7 @@ CATEGORY_LABELS = {
     "system": "This computer",
     "browser": "Browser policies",
 }
-STATUS_LABELS = {"pass": "OK", "warn": "Warning", "fail": "Failed", "skip": "Not checked"}
+STATUS_LABELS = {"pass": "OK", "note": "Note", "warn": "Warning", "fail": "Failed", "skip": "Not checked"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -52,7 +53,7 @@ def headline(verdict: str) -> str:
 def view(report: Mapping[str, Any], system: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str, Any]:
     """The template's data: the answer and steps first, the IT table, then the checks (identical results merged,
     checks not tried folded into one list), and the raw evidence of what failed in an appendix."""
-    checks = [c for c in report.get("checks", []) if isinstance(c, Mapping)]
+    checks = [_noted(c) for c in report.get("checks", []) if isinstance(c, Mapping)]
     findings = sorted(
         (f for f in report.get("findings", []) if isinstance(f, Mapping)),
         key=lambda f: _SEVERITY_ORDER.get(f.get("severity"), 3),
@@ -106,6 +107,17 @@ def view(report: Mapping[str, Any], system: Mapping[str, Any], meta: Mapping[str
         "system_rows": _system_rows(system),
         "meta": meta,
     }
+
+
+_INFO_CODES = frozenset(code for code, spec in CATALOGUE.items() if spec.severity is Severity.INFO)
+
+
+def _noted(c: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A warning that only carries information (another browser, say) is shown as a note, as the app shows it."""
+    codes = c.get("findings") or []
+    if c.get("status") == "warn" and codes and all(code in _INFO_CODES for code in codes):
+        return {**c, "status": "note"}
+    return c
 
 
 def _merged(checks: list[Mapping[str, Any]], normalise: bool = False) -> list[dict[str, Any]]:
