@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.lab import internet, pki
+from tests.lab import internet, pacsocks, pki
 from tests.lab.hosts import PlatformHosts, platform_hosts
 from tests.lab.mailzone import healthy_sender_lines, merge_zone
 from tests.lab.scenarios import BASE_ZONE, SCENARIOS, Scenario
@@ -446,6 +446,7 @@ class Lab:
         apply_vpn(sc.vpn, sc.profile, CLIENT, FIREWALL, ADDR.client, ADDR.fw_lan, "eth0", FW_LAN)
         self._apply_dns(sc)
         self._write_resolv_conf(CLIENT, getattr(ADDR, sc.resolver))
+        pacsocks.write_pac_files(self.conf / "pac", self.fill)
         pki.bundle(self.os_store, *(self._ca_path(name) for name in sc.os_trust))
         self.scenario = sc
         self._write_state(sc.name)
@@ -461,6 +462,8 @@ class Lab:
             "inspect_port": str(INSPECT_PORT),
             "inspect_no_ws_port": str(INSPECT_NO_WS_PORT),
             "inspect_strip_ws_port": str(INSPECT_STRIP_WS_PORT),
+            "socks_port": str(pacsocks.SOCKS_PORT),
+            "pac_dir": str(self.conf / "pac"),
             "proxy_user": PROXY_USER,
             "proxy_password": PROXY_PASSWORD,
             "turn_user": TURN_USER,
@@ -700,6 +703,10 @@ class Lab:
                 "squid", PROXY, ["squid", "-N", "-f", str(conf / "squid.conf")],
                 [("tcp", ADDR.proxy, PROXY_PORT), ("tcp", ADDR.proxy, PROXY_AUTH_PORT)],
             ),
+            "dante": Server(
+                "dante", PROXY, ["danted", "-f", str(conf / "danted.conf"), "-p", str(self.state / "danted.pid")],
+                [("tcp", ADDR.proxy, pacsocks.SOCKS_PORT)],
+            ),
             "squid_bump": Server(
                 "squid_bump", PROXY, ["squid", "-N", "-n", "crbump", "-f", str(conf / "squid-bump.conf")],
                 [("tcp", ADDR.proxy, p) for p in (INSPECT_PORT, INSPECT_NO_WS_PORT, INSPECT_STRIP_WS_PORT)],
@@ -731,6 +738,8 @@ class Lab:
             self._write_squid_conf()
         elif name == "squid_bump":
             self._write_squid_bump_conf()
+        elif name == "dante":
+            (self.conf / "danted.conf").write_text(pacsocks.dante_conf(ADDR.proxy, pacsocks.SOCKS_PORT, self.logs / "dante.log"))
         spec = self.server_specs()[name]
         log = open(self.logs / f"{name}.out", "ab")  # handed to the child
         proc = subprocess.Popen(

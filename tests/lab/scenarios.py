@@ -417,6 +417,32 @@ _ROWS: tuple[Scenario, ...] = (
         client_env={"HTTPS_PROXY": "http://{proxy}:{proxy_auth_port}", "HTTP_PROXY": "http://{proxy}:{proxy_auth_port}"},
         profile="kudo",
     ),
+    # ---- proxy auto-config (issue 20): a PAC file given by `auto_proxy`, as Chromium on Linux reads it
+    Scenario(
+        "pac_socks",
+        "A PAC file sends the platform's web hosts to a SOCKS5 proxy (dante) and everything else direct; the firewall "
+        "drops the client's own TCP to those hosts, so only the SOCKS route reaches them. TURN and media go direct.",
+        Expect("ready", codes=frozenset({"proxy_detected"}),
+               absent=frozenset({"https_blocked", "websocket_blocked", "proxy_failed", "media_blocked", "relay_only"}),
+               summaries=(("proxy:system", "Web traffic goes through a proxy: socks5://198.18.3.2:1080"),)),
+        forward="ip saddr {client} ip daddr { {web}, {api}, {discovery}, {wss} } tcp dport { 80, 443 } drop",
+        servers=frozenset({"dante"}),
+        client_env={"auto_proxy": "file://{pac_dir}/socks.pac"},
+    ),
+    Scenario(
+        "pac_unresolvable",
+        "The client's own DNS answers nothing (as office networks that resolve only internal names), squid resolves "
+        "for it; a PAC file sends every name isResolvable() cannot resolve to squid, the rest direct.",
+        # Media goes only through TURN over TCP 443 via squid; STUN is "not tried" (its name does not resolve), so
+        # the relay_only rule (every direct media check failed) does not fire and the verdict is ready.
+        Expect("ready", codes=frozenset({"proxy_detected", "dns_resolved_by_proxy"}),
+               absent=frozenset({"https_blocked", "websocket_blocked", "proxy_failed", "media_blocked"}),
+               summaries=(("proxy:system", "Web traffic goes through a proxy: http://198.18.3.2:3128"),)),
+        forward=PROXY_ONLY,
+        resolver="client",  # its own address, where nothing listens: every look-up fails at once
+        servers=frozenset({"squid"}),
+        client_env={"auto_proxy": "file://{pac_dir}/unresolvable.pac"},
+    ),
     Scenario(
         "tls_inspection",
         "An inspecting proxy (squid ssl-bump, HTTPS_PROXY) re-signs TLS with 'Zscaler Root CA', which the OS store "
