@@ -49,6 +49,11 @@ def show_fatal(message: str, platform: str = sys.platform) -> bool:
 def run() -> int:
     """Dispatch to the GUI or the CLI."""
     args = sys.argv[1:]
+    if args == ["--version"]:  # answered before any heavy import (issue 19: IT scripts call it; under 0.5 s)
+        from app import TOOL_NAME, __version__
+
+        print(f"{TOOL_NAME} {__version__}")
+        return 0
     if not args or args[0] == "gui":
         if not display_available():
             print(

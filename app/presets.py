@@ -212,9 +212,9 @@ def preset_candidates(
         and exe.parent.parent.parent.suffix == ".app"
     ):
         folders.append(exe.parent.parent.parent.parent)  # CallReady.app/Contents/MacOS/CallReady -> beside the .app
-    appimage = os.environ.get("APPIMAGE")
-    if appimage:
-        folders.append(Path(appimage).resolve().parent)
+    for packed in (os.environ.get("APPIMAGE"), os.environ.get("CALLREADY_PROGRAM")):  # AppImage; Linux single file
+        if packed:
+            folders.append(Path(packed).resolve().parent)
     return [*managed, *(f / PRESET_FILENAME for f in dict.fromkeys(folders))]
 
 

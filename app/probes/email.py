@@ -195,10 +195,9 @@ def dkim_key_facts(record: str) -> dict[str, Any]:
         return {"state": "revoked"}
     facts: dict[str, Any] = {"state": "present", "type": tags.get("k", "rsa")}
     try:
-        from cryptography.hazmat.primitives.serialization import load_der_public_key
+        from app.probes.der import public_key_bits  # DER reading without `cryptography` (issue 19: file size)
 
-        pub = load_der_public_key(base64.b64decode(key))
-        facts["bits"] = getattr(pub, "key_size", None)
+        facts["bits"] = public_key_bits(base64.b64decode(key))
     except Exception:  # an ed25519 raw key, or a key we cannot parse: present but unsized
         pass
     return facts

@@ -10,8 +10,8 @@ from typing import Any
 
 import certifi
 import truststore
-from cryptography import x509
-from cryptography.x509.oid import NameOID
+
+from app.probes import der as der_module
 
 
 def os_trust_context() -> ssl.SSLContext:
@@ -42,25 +42,19 @@ def certificate_facts(der: bytes | None) -> dict[str, Any]:
     if not der:
         return {}
     try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError:
+        cert = der_module.parse_certificate(der)
+    except der_module.DerError:
         return {}
-    not_after = cert.not_valid_after_utc
     now = dt.datetime.now(dt.UTC)
     return {
         "subject": _cn(cert.subject),
         "issuer": _cn(cert.issuer),
-        "issuer_org": _attr(cert.issuer, NameOID.ORGANIZATION_NAME),
-        "not_before": cert.not_valid_before_utc.isoformat(),
-        "not_after": not_after.isoformat(),
-        "days_left": (not_after - now).days,
+        "issuer_org": der_module.first_value(cert.issuer, der_module.ORGANIZATION),
+        "not_before": cert.not_before.isoformat(),
+        "not_after": cert.not_after.isoformat(),
+        "days_left": (cert.not_after - now).days,
     }
 
 
-def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
-    values = name.get_attributes_for_oid(oid)
-    return str(values[0].value) if values else ""
-
-
-def _cn(name: x509.Name) -> str:
-    return _attr(name, NameOID.COMMON_NAME) or name.rfc4514_string()
+def _cn(name: der_module.Rdns) -> str:
+    return der_module.first_value(name, der_module.COMMON_NAME) or der_module.rfc4514(name)
