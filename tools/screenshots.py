@@ -1,15 +1,19 @@
-"""Screenshots of every wizard page in each outcome, offscreen, at 100 % and 200 % (docs/screenshots/).
+"""Screenshots of every wizard page in each outcome, offscreen (docs/screenshots/): 100 %, 200 % on a 1280x800
+screen, dark, and an 800x600 window.
 
-    python tools/screenshots.py            # both scales, light, plus a dark set at 100 %
-    python tools/screenshots.py --scale 2  # one scale only (this is how the script re-runs itself)
+    python tools/screenshots.py            # every set: @1x, @2x, @1x-dark, @1x-800x600
+    python tools/screenshots.py --scale 2  # one set only (this is how the script re-runs itself)
 
-Drives the real window with recorded engine results (tests/gui/recorded.py); no network is used.
+Drives the real window with recorded engine results (tests/gui/recorded.py); no network is used. The screen is
+the offscreen platform's, configured as a 1280x800 laptop (at 200 % that leaves 640x400 logical pixels: the window
+must fit and scroll). Every page is also checked for clipped text and overlapping widgets.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 PROBLEMS: list[str] = []
 OUTCOMES = ("ready", "degraded", "blocked", "offline", "captive", "cancelled", "error")
+SCREEN = (1280, 800)  # physical pixels of the simulated laptop screen
 
 
 async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
@@ -43,15 +48,26 @@ def _save(widget, name: str, suffix: str) -> Path:  # type: ignore[no-untyped-de
     return path
 
 
-async def shoot_outcome(outcome: str, first: bool, suffix: str, tmp: Path) -> list[Path]:
+async def shoot_outcome(
+    outcome: str, first: bool, suffix: str, tmp: Path, size: tuple[int, int] | None = None
+) -> list[Path]:
     """One outcome through every page."""
     from app.gui.window import MainWindow
     from tests.gui import recorded
 
     written: list[Path] = []
     opened: list[str] = []
-    win = MainWindow(planners=recorded.planners(outcome, scale=1.0), open_url=lambda u: bool(opened.append(u)))
+    mail_opens = [True]  # the last email is sent to a desktop without a mail program
+
+    def opener(url: str) -> bool:
+        opened.append(url)
+        return mail_opens[-1] or not url.startswith("mailto:")
+
+    win = MainWindow(planners=recorded.planners(outcome, scale=1.0), open_url=opener)
+    if size is not None:
+        win.resize(*size)
     win.show()
+    win.fit_to_screen()
     if first:
         written.append(_save(win, "01-welcome", suffix))
         win.welcome.email.setText("jordan@example.com")
@@ -84,20 +100,37 @@ async def shoot_outcome(outcome: str, first: bool, suffix: str, tmp: Path) -> li
     written.append(_save(win, f"{outcome}-4-share", suffix))
     await win._save()
     written.append(_save(win, f"{outcome}-4-share-saved", suffix))
+    if win.share.email.isVisibleTo(win):  # offline offers saving only
+        mail_opens.append(False)
+        await win._email(to_it=False)
+        written.append(_save(win, f"{outcome}-4-share-no-mail", suffix))
+    win.share.set_status("")
+    win.result_page.settings.click()
+    written.append(_save(win, f"{outcome}-5-change-settings", suffix))
     win.close()
     return written
 
 
-async def shoot(suffix: str, dark: bool, outcomes: tuple[str, ...]) -> list[Path]:
+async def shoot(suffix: str, outcomes: tuple[str, ...], size: tuple[int, int] | None) -> list[Path]:
     """Run each outcome through the window and grab every page."""
     written: list[Path] = []
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / "callready-shots"
+    tmp.mkdir(parents=True, exist_ok=True)
     for outcome in outcomes:
-        written += await shoot_outcome(outcome, outcome == outcomes[0], suffix, tmp)
+        written += await shoot_outcome(outcome, outcome == outcomes[0], suffix, tmp, size)
     return written
 
 
-def run_one(scale: str, dark: bool, outcomes: tuple[str, ...]) -> int:
+def screen_config(folder: Path) -> str:
+    """QT_QPA_PLATFORM for an offscreen 1280x800 screen (the offscreen plugin's JSON screen configuration)."""
+    path = folder / "callready-offscreen-screen.json"
+    screen = {"name": "laptop", "x": 0, "y": 0, "width": SCREEN[0], "height": SCREEN[1], "logicalDpi": 96,
+              "logicalBaseDpi": 96, "dpr": 1}  # fmt: skip
+    path.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    return f"offscreen:configfile={path}"
+
+
+def run_one(scale: str, dark: bool, outcomes: tuple[str, ...], size: tuple[int, int] | None = None) -> int:
     """Take one set in this process (the scale is fixed by QT_SCALE_FACTOR before Qt starts)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
@@ -112,10 +145,10 @@ def run_one(scale: str, dark: bool, outcomes: tuple[str, ...]) -> int:
     setup_logging()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    suffix = f"@{scale}x" + ("-dark" if dark else "")
+    suffix = f"@{scale}x" + ("-dark" if dark else "") + (f"-{size[0]}x{size[1]}" if size else "")
     OUT.mkdir(parents=True, exist_ok=True)
     with loop:
-        written = loop.run_until_complete(shoot(suffix, dark, outcomes))
+        written = loop.run_until_complete(shoot(suffix, outcomes, size))
     for p in written:
         print(p)
     for problem in PROBLEMS:
@@ -130,15 +163,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dark", action="store_true", help="dark palette")
     parser.add_argument("--outcome", action="append", choices=OUTCOMES, help="only these outcomes")
     parser.add_argument("--out", type=Path, help="folder for the PNG files (default docs/screenshots)", default=None)
+    parser.add_argument("--size", help="window size WxH in logical pixels (e.g. 800x600)")
     args = parser.parse_args(argv)
     outcomes = tuple(args.outcome or OUTCOMES)
     OUT = (args.out or OUT).resolve()
+    size = tuple(int(x) for x in args.size.split("x")) if args.size else None
     if args.scale:
-        return run_one(args.scale, args.dark, outcomes)
+        return run_one(args.scale, args.dark, outcomes, size)  # type: ignore[arg-type]
     rc = 0
-    for scale, dark in (("1", False), ("2", False), ("1", True)):
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale)
+    platform = screen_config(Path(os.environ.get("TMPDIR", "/tmp")))
+    for scale, dark, small in (("1", False, None), ("2", False, None), ("1", True, None), ("1", False, "800x600")):
+        env = dict(os.environ, QT_QPA_PLATFORM=platform, QT_SCALE_FACTOR=scale)
         cmd = [sys.executable, __file__, "--scale", scale, "--out", str(OUT)] + (["--dark"] if dark else [])
+        cmd += ["--size", small] if small else []
         for o in args.outcome or ():
             cmd += ["--outcome", o]
         rc |= subprocess.run(cmd, env=env, cwd=ROOT).returncode

@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
             self.share.folder.setText(str(reporting.default_folder(locs)))
         self.share.set_status("")
         self.share.set_it_visible(self.result is not None and needs_it(self.result))
+        self.share.set_offline(self.result is not None and any(f.code == "offline" for f in self.result.findings))
         self._preview()
         self._go(self.share, self.share.save)
 

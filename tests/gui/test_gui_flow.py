@@ -308,7 +308,8 @@ def test_offline_gives_the_interviewer_their_own_steps_only(make: Any, qtbot: An
     assert "daily.co" not in shown and "looked up" not in shown  # no host names or probe jargon for the interviewer
     assert "Nothing for IT to change" in win.result.it_message  # type: ignore[union-attr]
     win.show_share()
-    assert win.share.email_it.isHidden()
+    assert win.share.email_it.isHidden() and win.share.email.isHidden()  # no email leaves an offline computer
+    assert win.share.offline_note.isVisibleTo(win) and win.share.save.isVisibleTo(win)
 
 
 def test_captive_portal_sends_the_interviewer_to_sign_in_not_to_it(make: Any, qtbot: Any) -> None:

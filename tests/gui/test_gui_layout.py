@@ -30,7 +30,7 @@ def test_the_checker_sees_clipping_and_overlap(qtbot: Any, qloop: Any) -> None:
     assert any(p.startswith("overlap:") for p in problems)
 
 
-@pytest.mark.parametrize("outcome", ["ready", "degraded", "blocked", "cancelled"])
+@pytest.mark.parametrize("outcome", ["ready", "degraded", "blocked", "offline", "captive", "cancelled"])
 def test_every_page_fits(outcome: str, qtbot: Any, qloop: Any, tmp_path: Any) -> None:
     win = MainWindow(planners=recorded.planners(outcome, scale=0.05), open_url=lambda _u: True)
     qtbot.addWidget(win)
@@ -62,7 +62,10 @@ def test_pages_fit_at_200_percent(tmp_path: Any) -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR="2")
+    sys.path.insert(0, str(root))
+    from tools.screenshots import screen_config
+
+    env = dict(os.environ, QT_QPA_PLATFORM=screen_config(tmp_path), QT_SCALE_FACTOR="2")  # a 1280x800 laptop
     cmd = [sys.executable, str(root / "tools" / "screenshots.py"), "--scale", "2", "--out", str(tmp_path),
            "--outcome", "blocked", "--outcome", "error"]  # fmt: skip
     proc = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, timeout=120)
@@ -73,6 +76,7 @@ def test_pages_fit_at_200_percent(tmp_path: Any) -> None:
 
     img = QImage(str(tmp_path / "blocked-3-result@2x.png"))
     assert img.width() >= 1200  # really rendered at twice the logical size
+    assert img.width() <= 1280 and img.height() <= 800  # and never larger than the 1280x800 screen
 
 
 def test_text_and_icons_follow_the_system_font(qtbot: Any, qloop: Any, qapp: Any) -> None:
@@ -98,7 +102,8 @@ def test_text_and_icons_follow_the_system_font(qtbot: Any, qloop: Any, qapp: Any
     try:
         large = build()
         assert large.result_page.icon.width() > small_icon * 1.4
-        assert large.width() > small_window * 1.4
+        screen = large.screen().availableGeometry().width()
+        assert large.width() > small_window * 1.4 or large.width() == screen  # larger, up to the screen's width
         assert layout_problems(large) == []
     finally:
         qapp.setFont(before)

@@ -66,6 +66,11 @@ class SharePage(QWidget):
         actions.addWidget(self.email)
         actions.addStretch(1)
 
+        self.offline_note = paragraph(
+            "This computer is offline, so no email can leave it now. Save the report, and send it once you are "
+            "connected again, if the check still fails then."
+        )
+        self.offline_note.setVisible(False)
         self.status_icon = StatusIcon(RowState.PASSED, 1.1)
         self.status = paragraph("")
         self.status.setAccessibleName("Report status")
@@ -96,6 +101,7 @@ class SharePage(QWidget):
         inner.addLayout(row)
         inner.addWidget(self.contents)
         inner.addLayout(actions)
+        inner.addWidget(self.offline_note)
         inner.addWidget(self.status_box)
         inner.addStretch(1)
 
@@ -123,6 +129,13 @@ class SharePage(QWidget):
     def set_it_visible(self, on: bool) -> None:
         """Offer "Email my IT team" only when IT must change something."""
         self.email_it.setVisible(on)
+
+    def set_offline(self, offline: bool) -> None:
+        """Offline no email can leave: offer saving only, and say when to send it."""
+        self.email.setVisible(not offline)
+        if offline:
+            self.email_it.setVisible(False)
+        self.offline_note.setVisible(offline)
 
     def set_status(
         self, text: str, state: RowState = RowState.PASSED, message: str = "", show_file: bool = False
