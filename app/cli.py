@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from app import TOOL_NAME, __version__
+from app.engine.audience import verdict_words
 from app.engine.inputs import InputError, bounded_json, check_output_path, dns_server, is_email, read_regular_file
 from app.engine.inputs import terminal_safe as _safe
 from app.engine.model import Category, CheckFinished, Event, RunResult, RunStarted, Status, Verdict
@@ -221,7 +222,7 @@ def render_text(result: RunResult, out: TextIO) -> None:
     width = min(48, max((len(_safe(c.target)) for c in result.checks), default=10))
     for c in result.checks:
         out.write(f"  {_MARK[c.status]}  {c.category.value:<14} {_safe(c.target):<{width}}  {_safe(c.summary, 2000)}\n")
-    out.write(f"\nVerdict: {result.verdict.value.upper()} - {_safe(result.reason, 2000)}\n")
+    out.write(f"\nVerdict: {verdict_words(result.verdict)} ({result.verdict.value}) - {_safe(result.reason, 2000)}\n")
     if not result.finished:
         out.write(f"(run ended early: {result.ended_by})\n")
     shown = [f for f in result.findings if f.severity.value != "info" or f.advice]
