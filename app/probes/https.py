@@ -39,8 +39,10 @@ class HttpResponse:
     body: bytes
 
 
-async def http_exchange(conn: net.Connection, host: str, path: str, timeout_s: float) -> HttpResponse:
-    """Send one GET and read the response through h11 (bring-your-own-I/O HTTP/1.1)."""
+async def http_exchange(
+    conn: net.Connection, host: str, path: str, timeout_s: float, max_body: int = MAX_BODY
+) -> HttpResponse:
+    """Send one GET and read the response through h11 (bring-your-own-I/O HTTP/1.1), at most `max_body` bytes."""
     client = h11.Connection(h11.CLIENT)
     request = h11.Request(
         method="GET",
@@ -62,11 +64,11 @@ async def http_exchange(conn: net.Connection, host: str, path: str, timeout_s: f
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in event.headers}
             elif isinstance(event, h11.Data):
                 body += event.data
-                if len(body) >= MAX_BODY:
+                if len(body) >= max_body:
                     break
             elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
                 break
-    return HttpResponse(status, reason, headers, bytes(body[:MAX_BODY]))
+    return HttpResponse(status, reason, headers, bytes(body[:max_body]))
 
 
 def judge_response(resp: HttpResponse, expect: str) -> tuple[Status, str]:

@@ -195,7 +195,7 @@ async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FET
         if parts.scheme == "https":
             await net.start_tls(conn, os_trust_context(), host, timeout_s)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        resp = await http_exchange(conn, parts.netloc, path, timeout_s)
+        resp = await http_exchange(conn, parts.netloc, path, timeout_s, PAC_MAX_BYTES)
     except net.PhaseError as err:
         return PacScript(url, None, net.describe_error(err.cause), _ms(start))
     except Exception as exc:  # h11 protocol errors, resets, timeouts: all mean "no script"

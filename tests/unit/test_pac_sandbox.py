@@ -199,3 +199,33 @@ def test_proxy_check_warns_when_the_script_fails_instead_of_saying_no_proxy(tmp_
     assert p.status is Status.WARN and "failed" in p.summary and "did not answer" in p.summary, p.summary
     assert all(r["route"] == "DIRECT" for r in p.details["routes"].values())
     assert took < 8.0, f"the run took {took:.1f} s: the script's limit must be paid once, not per URL"
+
+
+def test_pac_file_over_64_kb_served_over_http_is_read_whole() -> None:
+    """Large corporate PAC files (over the 64 KB an HTTPS check reads) are read up to PAC_MAX_BYTES, not cut into a
+    syntax error."""
+    import http.server
+    import threading
+
+    body = ("// " + "x" * 1000 + "\n") * 200 + 'function FindProxyForURL(u, h) { return "PROXY big.corp:3128"; }\n'
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/proxy.pac"
+        routes = proxy.SystemRoutes((SystemProxy("test", CONFIGURED, pac_url=url),))
+        got = asyncio.run(routes.route("https://a.example/"))
+        assert len(body) > 150_000 and got.describe() == "PROXY http://big.corp:3128", got.why
+    finally:
+        httpd.shutdown()
