@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.net.pac.answer import parse_answer
 from app.net.pac.evaluator import PacEvaluator, PacResult
@@ -229,3 +231,26 @@ def test_pac_file_over_64_kb_served_over_http_is_read_whole() -> None:
         assert len(body) > 150_000 and got.describe() == "PROXY http://big.corp:3128", got.why
     finally:
         httpd.shutdown()
+
+
+_WORDS = st.sampled_from(["PROXY", "proxy", "HTTPS", "SOCKS", "SOCKS4", "SOCKS5", "DIRECT", "HTTP", "QUIC", "X", ""])
+_HOSTS = st.one_of(st.text(max_size=40), st.from_regex(r"[a-z0-9.\-]{1,20}(:[0-9]{1,6})?", fullmatch=True),
+                   st.from_regex(r"\[[0-9a-f:]{2,20}\](:[0-9]{1,5})?", fullmatch=True))  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_WORDS, _HOSTS, st.sampled_from([" ", "\t", "  "])), max_size=40), st.text(max_size=30))
+def test_any_answer_parses_bounded_and_safe(entries: list[tuple[str, str, str]], secret: str) -> None:
+    """Issue 14's rule for outside input: the answer parser never raises, keeps at most 32 entries, shows at most a
+    few hundred characters without control characters, and never shows a user:password it was given."""
+    text = ";".join(f"{w}{sp}{h}" for w, h, sp in entries) + f"; PROXY u:{secret}@h.example:1"
+    parsed = parse_answer(text)
+    shown = proxy.route_from_pac(text).why
+    assert len(parsed.entries) <= 32 and len(shown) < 1200
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in shown)
+    if len(secret) > 3 and "@" not in secret and ";" not in secret:
+        assert f"u:{secret}@" not in shown
+    first = parsed.first_usable()
+    if first is not None and first.kind != "DIRECT":
+        p = first.proxy()
+        assert p is not None and 0 < p.port < 65536 and p.host and "@" not in p.host
