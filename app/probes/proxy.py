@@ -274,9 +274,10 @@ class SystemRoutes:
         eff = self.effective
         if eff.state != CONFIGURED:
             return Route(None, eff.source, "settings unknown; assumed direct" if eff.state == UNKNOWN else "")
-        if bypassed(host, eff.bypass):
+        uses_pac = bool(eff.pac_url or eff.auto_detect)
+        if bypassed(host, () if uses_pac else eff.bypass):  # a bypass list is for fixed proxies; a PAC decides alone
             return Route(None, eff.source, "host in bypass list")
-        if eff.pac_url or eff.auto_detect:
+        if uses_pac:
             pac = await self.pac_script(ctx)
             if pac is not None and pac.text is not None:
                 result = await self.evaluator(pac, ctx).find_proxy(pac_url_for(url), host.lower())

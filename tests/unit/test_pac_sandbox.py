@@ -254,3 +254,13 @@ def test_any_answer_parses_bounded_and_safe(entries: list[tuple[str, str, str]],
     if first is not None and first.kind != "DIRECT":
         p = first.proxy()
         assert p is not None and 0 < p.port < 65536 and p.host and "@" not in p.host
+
+
+def test_a_bypass_list_does_not_override_the_pac(tmp_path: Path) -> None:
+    """Browsers apply a bypass list (ProxyOverride, ExceptionsList) to fixed proxies only; with a PAC the script
+    decides, loopback aside."""
+    pac = tmp_path / "p.pac"
+    pac.write_text('function FindProxyForURL(u, h) { return "PROXY pac.corp:8080"; }')
+    routes = proxy.SystemRoutes((SystemProxy("test", CONFIGURED, bypass=("*.example",), pac_url=f"file://{pac}"),))
+    assert asyncio.run(routes.route("https://a.example/")).describe() == "PROXY http://pac.corp:8080"
+    assert asyncio.run(routes.route("https://127.0.0.1/")).proxy is None

@@ -31,7 +31,7 @@ def test_auto_proxy_names_a_pac_file_as_chromium_on_linux_reads_it() -> None:
         "http://wpad.corp/p.pac",
         None,
         False,
-        ("a.corp",),
+        (),
     )
     empty = linux.parse_environment({"auto_proxy": ""})
     assert empty.auto_detect and empty.pac_url is None and empty.state == CONFIGURED

@@ -19,12 +19,9 @@ def parse_environment(environ: Mapping[str, str]) -> SystemProxy:
     as Chromium on Linux reads it, names a PAC file (empty: auto-detect) and then wins over the others."""
     values = {n: _get(environ, n) for n in _NAMES}
     auto = environ.get("auto_proxy")
-    if auto is not None:
-        bypass_list = tuple(p.strip() for p in values["no_proxy"].split(",") if p.strip())
+    if auto is not None:  # Chromium then ignores the other variables, no_proxy included
         url = auto.strip() or None
-        return SystemProxy(
-            "environment", CONFIGURED, None, None, bypass_list, url, url is None, "", {"auto_proxy": url or ""}
-        )
+        return SystemProxy("environment", CONFIGURED, None, None, (), url, url is None, "", {"auto_proxy": url or ""})
     fallback = proxy_from_text(values["all_proxy"])
     http = proxy_from_text(values["http_proxy"]) or fallback
     https = proxy_from_text(values["https_proxy"]) or fallback
