@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import ast
 import calendar
+import contextlib
 import datetime as dt
 import json
+import os
 import shlex
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +91,22 @@ NOT_RUN = {
     "pacparser:logging.pac, test_*.c": "C-library internals (stderr logging, buffers, multi-IP look-ups of real "
     "names), not PAC semantics",
 }
+
+
+@contextlib.contextmanager
+def local_time_utc() -> Iterator[None]:
+    """Local time is UTC meanwhile (the sources' local-time cases assume one fixed zone); restored after."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
 
 
 def _epoch(*fields: int) -> float:
@@ -321,12 +340,9 @@ def run_all() -> dict[str, list[Outcome]]:
 
 
 if __name__ == "__main__":  # python -m tests.unit.pac_cases: the tally per source (local time UTC)
-    import os
-    import time
-
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    for source, outcomes in run_all().items():
+    with local_time_utc():
+        tally = run_all()
+    for source, outcomes in tally.items():
         failing = [o for o in outcomes if not o.ok]
         print(f"{source}: {len(outcomes) - len(failing)} / {len(outcomes)}")
         for o in failing:

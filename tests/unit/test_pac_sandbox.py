@@ -4,6 +4,7 @@ PAC files, each a regression test; look-ups resolved asynchronously first; answe
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from pathlib import Path
@@ -264,3 +265,51 @@ def test_a_bypass_list_does_not_override_the_pac(tmp_path: Path) -> None:
     routes = proxy.SystemRoutes((SystemProxy("test", CONFIGURED, bypass=("*.example",), pac_url=f"file://{pac}"),))
     assert asyncio.run(routes.route("https://a.example/")).describe() == "PROXY http://pac.corp:8080"
     assert asyncio.run(routes.route("https://127.0.0.1/")).proxy is None
+
+
+# Issue 20's list of helper behaviours that differed from browsers, at 2026-03-04 (a Wednesday) 23:00:30 UTC.
+ISSUE_20 = [
+    ("isResolvable('gone.example')", False),
+    ("dnsResolve('gone.example')", None),
+    ("isInNet(dnsResolve('gone.example'), '0.0.0.0', '0.0.0.0')", False),
+    ("dateRange(2026)", True),
+    ("dateRange('MAR')", True),
+    ("dateRange(1, 'MAR', 31, 'MAR')", True),
+    ("timeRange(0, 0, 23, 59)", True),
+    ("timeRange(23, 0, 30, 23, 0, 31)", True),
+    ("timeRange(23, 0, 31, 23, 0, 59)", False),
+    ("timeRange(22, 2)", False),
+    ("(function () { try { timeRange(1, 2, 3); return 'no error'; } catch (e) { return 'throws'; } })()", "throws"),
+    ("weekdayRange('WED')", True),
+    ("weekdayRange('wed')", False),
+    ("weekdayRange('XYZ', 'FRI')", False),
+    ("localHostOrDomainIs('www.netscape', 'www.netscape.com')", True),
+    ("isPlainHostName('::1')", False),
+    ("dnsDomainIs('www.Netscape.com', '.netscape.com')", False),
+    ("shExpMatch('a+b', 'a+b')", False),
+    ("shExpMatch('aab', 'a+b')", True),
+    ("shExpMatch('x(1)', 'x(1)')", False),
+    ("isInNet('10.1.0.3', '10.0.0.0', '255.0.255.0')", True),
+    ("isInNet('10.1.2.3', '8', '255.0.0.0')", False),
+    ("isInNetEx('2001:db8::5', '2001:db8::/32')", True),
+    ("myIpAddressEx()", "2001:db8::2;198.18.1.2"),
+    ("sortIpAddressList('198.18.1.2;2001:db8::2')", "2001:db8::2;198.18.1.2"),
+    ("getClientVersion()", "1.0"),
+    ("dnsResolveEx('a.example')", "203.0.113.7;2001:db8::7"),
+    ("isResolvableEx('gone.example')", False),
+]
+
+
+def test_helpers_behave_as_browsers_where_issue_20_found_them_wrong() -> None:
+    from app.net.pac import sandbox
+    from tests.unit.pac_cases import local_time_utc
+
+    body = ", ".join(expr for expr, _ in ISSUE_20)
+    script = f"function FindProxyForURL(u, h) {{ return JSON.stringify([{body}]); }}"
+    names = {"a.example": ("203.0.113.7", "2001:db8::7"), "gone.example": ()}
+    with local_time_utc():
+        ev = sandbox.evaluate(script, "https://a.example/", "a.example", names, ME, 1772665230_000.0)
+    got = json.loads(ev.answer or "null")
+    assert got is not None, ev.error
+    wrong = [(expr, want, have) for (expr, want), have in zip(ISSUE_20, got, strict=True) if have != want]
+    assert not wrong, wrong

@@ -5,29 +5,15 @@ real sandbox with a fake clock and a fake DNS table. Every case passes except th
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-
 import pytest
 
 from tests.unit import pac_cases
 
 
 @pytest.fixture(scope="module")
-def outcomes() -> Iterator[dict[str, list[pac_cases.Outcome]]]:
-    """Local time is UTC while the cases run (the sources' local-time cases assume one fixed zone)."""
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    try:
-        yield pac_cases.run_all()
-    finally:
-        if saved is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = saved
-        time.tzset()
+def outcomes() -> dict[str, list[pac_cases.Outcome]]:
+    with pac_cases.local_time_utc():
+        return pac_cases.run_all()
 
 
 @pytest.mark.parametrize("source,at_least", [("pacparser", 10), ("pypac", 70), ("chromium", 150), ("mozilla", 800)])
