@@ -8,6 +8,7 @@ every case through the real sandbox with a fake clock and a fake DNS table and r
 from __future__ import annotations
 
 import ast
+import asyncio
 import calendar
 import contextlib
 import datetime as dt
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.net.pac import sandbox
+from app.net.pac.evaluator import PacEvaluator
 from app.net.pac.helpers import LocalAddresses
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pac"
@@ -75,6 +77,10 @@ DISAGREEMENTS: dict[str, str] = {
     "pacparser:-u http://www.notresolvabledomainXXX.com": "browsers give the script the host lower-cased (URL "
     "canonicalisation), so its case-sensitive dnsDomainIs(host, '.notresolvabledomainXXX.com') is false; pacparser "
     "passes the host as typed",
+    "chromium_v8:side_effects.js@http://www.google.com#1": "CallReady evaluates each URL once per run, each time in "
+    "a fresh context (so a restart after a look-up sees the same state); Chromium keeps one context, so a global "
+    "counter carries from call to call",
+    "chromium_v8:side_effects.js@http://www.google.com#2": "as above",
     'mozilla:isPlainHostName("[::1]")@0': "Mozilla: any ':' makes a name not plain; Chromium: only a valid IPv6 "
     "literal does ([::1] with brackets is plain in Chromium's own test)",
     'mozilla:isPlainHostName("foo:80")@0': "as above (Chromium's test: isPlainHostName('foo:112') is true)",
@@ -249,6 +255,60 @@ def run_chromium() -> list[Outcome]:
     return out
 
 
+# ---------------------------------------------------------------- Chromium: proxy_resolver_v8_unittest scripts
+
+# (file, URL, expected route or "fails"), from services/proxy_resolver/proxy_resolver_v8_unittest.cc (commit
+# 2445d21f5613fdd462aa16c2bde1a98c50dd1e09): its mock bindings fail every look-up and myIpAddressEx, and answer
+# myIpAddress with 127.0.0.1.
+V8_CASES: tuple[tuple[str, str, str], ...] = (
+    ("direct.js", "http://www.google.com", "DIRECT"),
+    ("return_empty_string.js", "http://www.google.com", "DIRECT"),
+    ("passthrough.js", "http://query.com/path", "PROXY http.query.com.path.query.com:80"),
+    ("passthrough.js", "ftp://query.com:90/path", "PROXY ftp.query.com.90.path.query.com:80"),
+    ("return_undefined.js", "http://www.google.com", "fails"),
+    ("return_integer.js", "http://www.google.com", "fails"),
+    ("return_function.js", "http://www.google.com", "fails"),
+    ("return_object.js", "http://www.google.com", "fails"),
+    ("return_null.js", "http://www.google.com", "fails"),
+    ("no_entrypoint.js", "http://www.google.com", "fails"),
+    ("missing_close_brace.js", "http://www.google.com", "fails"),
+    ("unhandled_exception.js", "http://www.google.com", "fails"),
+    ("return_unicode.js", "http://www.google.com", "fails"),
+    ("binding_from_global.js", "http://www.google.com", "PROXY 127.0.0.1:80"),
+    ("ends_with_comment.js", "http://www.google.com", "PROXY success:80"),
+    ("ends_with_statement_no_semicolon.js", "http://www.google.com", "PROXY success:3"),
+    ("dns_fail.js", "http://www.google.com", "PROXY success:80"),
+    ("resolve_host.js", "http://[abcd::efff]:99/watsupdawg", "DIRECT"),
+    ("side_effects.js", "http://www.google.com#0", "PROXY sideffect_0:80"),
+    ("side_effects.js", "http://www.google.com#1", "PROXY sideffect_1:80"),
+    ("side_effects.js", "http://www.google.com#2", "PROXY sideffect_2:80"),
+)
+
+
+def run_chromium_v8() -> list[Outcome]:
+    """Each script through the run's evaluator (one per script, as Chromium keeps one resolver per script)."""
+    from app.probes.proxy import pac_url_for
+
+    async def fail(name: str) -> tuple[str, ...]:
+        return ()
+
+    async def main() -> list[Outcome]:
+        evaluators: dict[str, PacEvaluator] = {}
+        out = []
+        for name, url, expected in V8_CASES:
+            if name not in evaluators:
+                script = (DATA / "chromium" / "proxy_resolver_v8_unittest" / name).read_text()
+                evaluators[name] = PacEvaluator(script, fail, clock=lambda: 0.0, me=LocalAddresses("127.0.0.1", ()))
+            target = url.split("#")[0]
+            result = await evaluators[name].find_proxy(pac_url_for(target), urlsplit(target).hostname or "")
+            first = result.answer.first_usable() if result.answer is not None else None
+            got = "fails" if result.answer is None else first.describe() if first is not None else "DIRECT"
+            out.append(Outcome(Case("chromium_v8", f"chromium_v8:{name}@{url}", "", expected), got, got == expected))
+        return out
+
+    return asyncio.run(main())
+
+
 # ---------------------------------------------------------------- Mozilla: ascii_pac_utils.js, differential
 
 
@@ -335,6 +395,7 @@ def run_all() -> dict[str, list[Outcome]]:
         "pacparser": run_pacparser(),
         "pypac": run_expressions(list(pypac_cases())),
         "chromium": run_chromium(),
+        "chromium_v8": run_chromium_v8(),
         "mozilla": run_mozilla(),
     }
 

@@ -91,6 +91,19 @@ for fn, args, now in pc.mozilla_inputs():
     except Exception:
         outs.append(False)
 res["mozilla"] = outs
-for k in ("pacparser", "pypac", "chromium", "mozilla"):
+outs = []
+for name, url, expected in pc.V8_CASES:
+    script = (pc.DATA / "chromium" / "proxy_resolver_v8_unittest" / name).read_text()
+    old.my_ip_address = lambda: "127.0.0.1"
+    target = url.split("#")[0]
+    try:
+        answer = old.evaluate_pac(script, target, pc.urlsplit(target).hostname or "", lambda h: None)
+        r = old.route_from_pac(answer)
+        got = f"PROXY {r.proxy.host}:{r.proxy.port}" if r.proxy else "DIRECT"
+    except Exception:
+        got = "fails"
+    outs.append(got == expected)
+res["chromium_v8"] = outs
+for k in ("pacparser", "pypac", "chromium", "chromium_v8", "mozilla"):
     total = res.get(k + "_total", len(res[k]))
     print(k, sum(res[k]), "/", total)

@@ -99,13 +99,9 @@ def _host_port(text: str, default_port: int) -> tuple[str, int] | str:
         rest = f":{port_text}" if colon else ""
         if ":" in port_text:
             return "an IPv6 address needs brackets"
-        try:
-            ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
-        except UnicodeError:
+        if not host.isascii() or not _NAME.match(host) or len(host) > 253:
             return "not a valid host name"
-        if not _NAME.match(ascii_host) or len(ascii_host) > 253:
-            return "not a valid host name"
-        host = ascii_host.lower().rstrip(".")
+        host = host.lower().rstrip(".")
     if not rest:
         return host, default_port
     port_text = rest[1:] if rest.startswith(":") else "x"

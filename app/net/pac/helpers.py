@@ -30,8 +30,8 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 class LocalAddresses:
     """`myIpAddress` (IPv4) and `myIpAddressEx` (every address, IPv6 first, RFC 6724 preference aside)."""
 
-    ipv4: str = "127.0.0.1"
-    all: tuple[str, ...] = ("127.0.0.1",)
+    ipv4: str = "127.0.0.1"  # Chromium's answer when no address is found
+    all: tuple[str, ...] = ()  # empty: myIpAddressEx() is "", as in Chromium
 
 
 def local_addresses(extra: Iterable[str] = ()) -> LocalAddresses:
@@ -48,4 +48,4 @@ def local_addresses(extra: Iterable[str] = ()) -> LocalAddresses:
     found.extend(a for a in extra if parse_ip(a) is not None and a not in found)
     ipv4 = next((a for a in found if isinstance(parse_ip(a), ipaddress.IPv4Address)), "127.0.0.1")
     ordered = sorted(found, key=lambda a: isinstance(parse_ip(a), ipaddress.IPv4Address))
-    return LocalAddresses(ipv4, tuple(ordered) or (ipv4,))
+    return LocalAddresses(ipv4, tuple(ordered))

@@ -118,7 +118,10 @@ def evaluate(
     if "type" in out:
         return Evaluation(None, f"{entry} returned {clean(str(out['type']), 20)}, not text", missing, entry=entry,
                           alerts=alerts)  # fmt: skip
-    return Evaluation(str(out.get("answer", "")), "", missing, False, bool(out.get("long")), entry, alerts)
+    answer = str(out.get("answer", ""))
+    if not answer.isascii():  # Chromium fails such a script ("returned a non-ASCII string") rather than guess
+        return Evaluation(None, f"{entry} returned text that is not ASCII", missing, entry=entry, alerts=alerts)
+    return Evaluation(answer, "", missing, False, bool(out.get("long")), entry, alerts)
 
 
 def _missing(ctx: object) -> tuple[str, ...]:
