@@ -74,6 +74,15 @@ async def shoot_outcome(
         win.welcome.advanced_toggle.setChecked(True)
         win.welcome.proxy.setText("http://proxy.example.com:8080")
         written.append(_save(win, "01-welcome-advanced", suffix))
+        win.welcome.email.setText("jordan@example")
+        win.welcome.proxy.setText("socks://proxy.example.com")
+        win.start()  # both problems at once, each under its field
+        written.append(_save(win, "01-welcome-errors", suffix))
+        win.welcome.email.setText("jordan@example.com")
+        win.welcome.proxy.setText("http://proxy.example.com:8080")
+        for edit in win.welcome.field_errors:
+            win.welcome.set_field_error(edit, "")
+        win.welcome.show_error("")
         win.welcome.advanced_toggle.setChecked(False)
     else:
         win.welcome.email.setText("jordan@example.com")

@@ -59,7 +59,7 @@ def contents_preview(result: RunResult, anonymize: bool) -> list[str]:
     except ReportUnavailable:
         return []
     lines = [
-        f"The result of each of the {len(result.checks)} checks, and what IT must change",
+        f"The result of each of the {len(result.checks)} checks, and what IT must change, if anything",
         "This computer's network settings: operating system, proxy and DNS settings, network adapters, "
         "browsers, and your public internet address",
         "A technical log of this check",

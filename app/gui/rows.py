@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from app.engine.audience import EXPLAINED_BY_PORTAL
 from app.engine.findings import CATALOGUE
 from app.engine.model import (
     Category,
@@ -35,7 +36,7 @@ ROW_GROUPS: tuple[tuple[str, str, tuple[Category, ...]], ...] = (
     ("security", "Network security devices", (C.PROXY, C.TLS_INSPECTION, C.CAPTIVE_PORTAL)),
     ("vpn", "Company VPN", (C.VPN,)),
     ("email", "Interview emails will arrive", (C.EMAIL,)),
-    ("system", "This computer", tuple(c for c in Category if c.value in ("system", "browser"))),
+    ("system", "This computer", (C.SYSTEM,)),
     ("browser", "Your web browser", (C.BROWSER,)),
 )
 # Plain words per row, by what the row shows: no host names, no probe jargon (the details have those).
@@ -50,6 +51,7 @@ _PASS_WORDS = {
     "vpn": "No VPN is in the way.",
     "email": "Interview emails will reach you.",
     "system": "This computer is ready.",
+    "browser": "No browser setting gets in the way.",
 }
 _BAD_WORDS = {
     "reach": "The video service cannot be reached.",
@@ -62,7 +64,9 @@ _BAD_WORDS = {
     "vpn": "The VPN is in the way of video.",
     "email": "Interview emails may not reach you.",
     "system": "Something on this computer needs a look.",
+    "browser": "A browser setting may get in the way of video.",
 }
+PORTAL_WORDS = "Blocked until you sign in to this network."
 NOT_TRIED = "Not tried this time."
 _ROW_OF: dict[Category, str] = {cat: key for key, _t, cats in ROW_GROUPS for cat in cats}
 _TITLE_OF: dict[str, str] = {key: title for key, title, _c in ROW_GROUPS}
@@ -269,6 +273,7 @@ def final_rows(result: RunResult) -> list[FinalRow]:
             return RowState.PASSED
         return _FROM_STATUS[c.status]
 
+    portal = any(f.code == "captive_portal" for f in result.findings)
     rows: list[FinalRow] = []
     order = {key: i for i, (key, _t, _c) in enumerate(ROW_GROUPS)}
     for key in sorted(grouped, key=lambda k: order.get(k, len(order))):
@@ -277,7 +282,15 @@ def final_rows(result: RunResult) -> list[FinalRow]:
         row_state = next(s for s in _WORST_FIRST if s in states)
         named = [f for c in checks for f in by_check.get(c.id, [])]
         named.sort(key=lambda f: _SEVERITY_RANK[f.severity])
-        if row_state in (RowState.FAILED, RowState.WARNING) and named and named[0].severity is not Severity.INFO:
+        serious = [f for f in named if f.severity is not Severity.INFO]
+        if (
+            portal
+            and row_state is not RowState.PASSED
+            and serious
+            and all(f.code in EXPLAINED_BY_PORTAL for f in serious)
+        ):
+            words = PORTAL_WORDS
+        elif row_state in (RowState.FAILED, RowState.WARNING) and named and named[0].severity is not Severity.INFO:
             words = named[0].title.rstrip(".") + "."
         elif row_state is RowState.PASSED and any(f.advice for f in named):
             words = next(f.advice for f in named if f.advice)

@@ -320,6 +320,9 @@ def test_captive_portal_sends_the_interviewer_to_sign_in_not_to_it(make: Any, qt
     assert page.headline.text() == "Will not work"
     assert "sign in" in page.steps.text() and "IT team" not in page.steps.text()
     assert page.it_box.isHidden() and page.primary is page.again
+    rows = _row_words(win)
+    assert rows["reach"][0] == "Failed" and rows["reach"][1].startswith("Blocked until you sign in to this network.")
+    assert rows["security"] == ("Failed", "This network wants you to sign in first.")
 
 
 def test_blocked_by_the_firewall_gives_it_a_table(make: Any, qtbot: Any) -> None:

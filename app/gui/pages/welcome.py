@@ -171,7 +171,6 @@ class WelcomePage(QWidget):
         self.start = QPushButton("&Start the check")
         self.start.setAccessibleName("Start the check")
         self.start.setDefault(True)
-        self.start.setAutoDefault(True)
         self.start.clicked.connect(self.start_requested)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
