@@ -80,9 +80,9 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
     if reply is not None:
         details.update(_reply_facts(reply))
         details["rtt_ms"] = rtt_ms
-        if reply.klass != "RESPONSE":
+        if reply.klass != "RESPONSE" and reply.error_code is not None:
             return Outcome(Status.WARN, f"{host} answered STUN with an error ({reply.error_code}).", details)
-        if reply.mapped_address is None:  # RFC 8489 §7.3.3: a success without one is not a usable answer
+        if reply.mapped_address is None:  # RFC 8489 §7.3.3, §14.8: neither a usable success nor a real error
             details.update({"error_kind": net.PROTOCOL, "error": "a success answer without a mapped address"})
             summary = f"{host} answered STUN on UDP {port}, but without this computer's address: not a usable answer."
             return Outcome(Status.FAIL, summary, details, ("stun_blocked",))

@@ -160,9 +160,11 @@ def test_stun_binding_resent_until_answered(lose: int) -> None:
     assert outcome.details["tries"] == lose + 1 and outcome.details["mapped_address"] == "198.18.0.9:40000"
 
 
-def test_stun_success_with_random_attributes_is_not_a_success() -> None:
-    """Issue 14: the right transaction id and random attributes passed as "sees this computer as ."."""
-    server = h.UdpServer(lambda data: [h.random_attributes(data)] if data[4:8] == b"\x21\x12\xa4\x42" else [])
+@pytest.mark.parametrize("klass", [0x0100, 0x0110])
+def test_stun_success_with_random_attributes_is_not_a_success(klass: int) -> None:
+    """Issue 14: the right transaction id and random attributes passed as "sees this computer as ."; an error-class
+    answer without an ERROR-CODE is no better."""
+    server = h.UdpServer(lambda data: [h.random_attributes(data, klass)] if data[4:8] == b"\x21\x12\xa4\x42" else [])
     try:
         outcome = _stun(f"stun:127.0.0.1:{server.port}")
     finally:

@@ -158,9 +158,10 @@ def stun_challenge(data: bytes) -> bytes:
     return bytes(response)
 
 
-def random_attributes(data: bytes) -> bytes:
-    """A success-class message with the request's transaction id and random attribute bytes (type, length, value)."""
-    header = struct.pack("!HHI", 0x0100 | (struct.unpack("!H", data[:2])[0] & 0x3EEF), 0, stun.COOKIE) + data[8:20]
+def random_attributes(data: bytes, klass: int = 0x0100) -> bytes:
+    """A success-class (or `klass` 0x0110: error-class) message with the request's transaction id and random
+    attribute bytes (type, length, value)."""
+    header = struct.pack("!HHI", klass | (struct.unpack("!H", data[:2])[0] & 0x3EEF), 0, stun.COOKIE) + data[8:20]
     body = b""
     for _ in range(3):
         value = os.urandom(8)
