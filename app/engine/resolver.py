@@ -16,6 +16,7 @@ from typing import Any
 
 from app.engine import dnsquery
 from app.engine.dnsquery import split_nameserver as split_nameserver  # re-exported for probes
+from app.engine.inputs import is_ip_address
 
 OS_GRACE_S = 1.0
 
@@ -28,7 +29,7 @@ class Resolution:
     addresses: tuple[str, ...]
     elapsed_ms: int
     error: str | None = None
-    source: str = "os"  # "os": getaddrinfo; "dns": the nameservers asked directly (with resends)
+    source: str = "os"  # "os": getaddrinfo; "dns": the nameservers asked directly (with resends); "literal"
     os_error: str | None = None  # why the OS resolver gave nothing, when the direct query answered instead
 
     def evidence(self) -> dict[str, Any]:
@@ -60,6 +61,8 @@ class HostResolver:
 
     async def _lookup(self, host: str) -> Resolution:
         start = time.perf_counter()
+        if is_ip_address(host):  # `stun:[::1]:3478`, `turn:198.51.100.7`: nothing to look up
+            return _resolution(host, [host.strip("[]")], start, None, "literal")
         if self._nameservers:
             addrs, error = await self._direct(host, self._nameservers)
             return _resolution(host, addrs, start, error or "no address found", "dns")

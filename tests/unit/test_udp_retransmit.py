@@ -271,3 +271,31 @@ def test_mail_lookups_resend_lost_queries() -> None:
     finally:
         server.stop()
     assert found == ["127.0.0.1"] and server.received == 3 and elapsed < 2.0
+
+
+def test_ipv6_literal_stun_and_turn_in_a_profile_run(tmp_path: Path) -> None:
+    """Issue 14 end to end: `stun:[::1]:port` and `turn:[::1]:port` in a profile, with a DNS server given (an IP
+    literal is never looked up): STUN and TURN over UDP pass, no internal error."""
+    if not ipv6_loopback():
+        pytest.skip("no IPv6 loopback")
+    from app.engine.options import RunOptions
+    from app.engine.profile import load_profile
+    from app.engine.session import Session
+    from tests.unit.coturn_servers import write_ice_profile
+
+    stun_server = h.UdpServer(lambda data: [h.stun_response(data)], host="::1")
+    turn_server = h.UdpServer(lambda data: [h.stun_challenge(data)], host="::1")
+    dead_dns = h.UdpServer(lambda data: [])
+    prof = write_ice_profile(
+        tmp_path / "p.toml", [f"stun:[::1]:{stun_server.port}"], [f"turn:[::1]:{turn_server.port}?transport=udp"]
+    )
+    options = RunOptions(timeout_s=20.0, nameservers=(dead_dns.address,), loopback_is_real=True, media_duration_s=1.0)
+    try:
+        result = asyncio.run(Session(load_profile(str(prof)), options, lambda e: None).run())
+    finally:
+        for s in (stun_server, turn_server, dead_dns):
+            s.stop()
+    rows = {c.category: c for c in result.checks if c.category in (Category.STUN, Category.TURN_UDP)}
+    assert rows[Category.STUN].status is Status.PASS, rows[Category.STUN].summary
+    assert rows[Category.TURN_UDP].status is Status.PASS, rows[Category.TURN_UDP].summary
+    assert not any("internal error" in c.summary for c in result.checks)
