@@ -99,6 +99,14 @@ def test_names_are_resolved_asynchronously_then_the_script_runs_again() -> None:
     assert gone.answer is not None and gone.answer.describe() == "PROXY unresolvable.corp:3128"
 
 
+def test_international_names_are_looked_up_as_punycode() -> None:
+    script = "function FindProxyForURL(u, h) { return isResolvable('bücher.ch') ? 'PROXY idn.corp:1' : 'DIRECT'; }"
+    ev, asked = _evaluator(script, {"xn--bcher-kva.ch": ("203.0.113.9",)})
+    result = asyncio.run(ev.find_proxy("https://a.example/", "a.example"))
+    assert "xn--bcher-kva.ch" in asked and result.answer is not None
+    assert result.answer.describe() == "PROXY idn.corp:1"
+
+
 def test_failed_look_up_is_null_not_undefined() -> None:
     script = "function FindProxyForURL(u, h) { var r = dnsResolve(h); return 'PROXY ' + (r === null ? 'null' : typeof r) + ':1'; }"
     got = _find(script, "nowhere.example")

@@ -75,7 +75,7 @@ class PacEvaluator:
         for name in todo[room:]:
             self._known[name] = ()
         todo = todo[:room]
-        found = await asyncio.gather(*(self._resolve(n) for n in todo), return_exceptions=True)
+        found = await asyncio.gather(*(self._resolve(_ascii_name(n)) for n in todo), return_exceptions=True)
         for name, addrs in zip(todo, found, strict=True):
             self._known[name] = tuple(addrs) if isinstance(addrs, tuple) else ()
 
@@ -133,6 +133,16 @@ class PacEvaluator:
             return await asyncio.wait_for(done, limit + 1.0)
         except TimeoutError:
             return sandbox.Evaluation(None, f"the PAC script did not answer within {self._limit:g} s", timed_out=True)
+
+
+def _ascii_name(name: str) -> str:
+    """An internationalised name as DNS carries it (IDNA punycode, as Chromium converts it before resolving)."""
+    if name.isascii():
+        return name
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return name  # the resolver then fails it: no such name
 
 
 def _ms(start: float) -> int:
