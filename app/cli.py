@@ -237,6 +237,15 @@ def render_text(result: RunResult, out: TextIO) -> None:
     out.write(f"\nDuration: {result.duration_s:.1f} s\n")
 
 
+def write_json(result: RunResult, dest: str) -> None:
+    """The JSON result to `dest` ('-' for stdout)."""
+    text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+    if dest == "-":
+        sys.stdout.write(text)
+    else:
+        Path(dest).write_text(text, encoding="utf-8")
+
+
 class _Progress:
     """Live progress on stderr when it is a terminal."""
 
@@ -275,11 +284,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = asyncio.run(session.run())
     progress.clear()
     if args.json_out:
-        text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
-        if args.json_out == "-":
-            sys.stdout.write(text)
-        else:
-            Path(args.json_out).write_text(text, encoding="utf-8")
+        write_json(result, args.json_out)
     if args.quiet:
         print(f"{result.verdict.value}: {_safe(result.reason, 2000)}")
     elif args.json_out != "-":
@@ -340,4 +345,4 @@ def _load_extensions() -> None:
                 raise
 
 
-_EXTENSIONS: list[str] = ["app.report.cli"]
+_EXTENSIONS: list[str] = ["app.report.cli", "app.browsercheck.cli"]
