@@ -309,7 +309,8 @@ class MainWindow(QMainWindow):
     async def _open(self, url: str) -> bool:
         """The opener runs in a worker thread (it waits for the OS opener's exit status)."""
         try:
-            return bool(await asyncio.get_running_loop().run_in_executor(None, self.open_url, url))
+            with ThreadPoolExecutor(1, thread_name_prefix="callready-open") as pool:  # a plain thread, joined here
+                return bool(await asyncio.get_running_loop().run_in_executor(pool, self.open_url, url))
         except Exception:
             log.exception("opening %s failed", url.split(":", 1)[0])
             return False

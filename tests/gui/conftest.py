@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -30,6 +31,9 @@ def _loop_runs_only_inside_gui_tests():  # type: ignore[no-untyped-def]
         asyncio.set_event_loop(_LOOP)
     yield
     asyncio.events._set_running_loop(None)
+    # Collect the test's windows and timers here, not in whatever runs next: a PySide finalizer run by a GC pass
+    # inside ast.parse (pytest rewriting a later import) trips CPython 3.11's AST recursion-depth check.
+    gc.collect()
 
 
 @pytest.fixture(scope="session")
