@@ -82,7 +82,9 @@ def contents(binary: Path) -> dict[str, float]:
     crpack = _pack_module()
     if crpack.is_packed(binary):
         table = crpack.read_table(binary)
-        sizes = {s["group"]: s["compressed"] / 1e6 for s in table["streams"]}
+        sizes: dict[str, float] = {}
+        for stream in table["streams"]:
+            sizes[stream["group"]] = sizes.get(stream["group"], 0.0) + stream["compressed"] / 1e6
         sizes["launcher (C, liblzma inside)"] = table["launcher"] / 1e6
         return dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
     from PyInstaller.archive.readers import CArchiveReader

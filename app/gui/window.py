@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QStandardPaths, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 from app.engine.model import Event, RunResult
 from app.engine.options import RunOptions
 from app.engine.profile import Profile, ProfileError, load_profile, shipped_profiles
-from app.engine.session import Planner, Session
 from app.gui import reporting
 from app.gui.errors import ErrorReporter
 from app.gui.pages.checking import CheckingPage
@@ -30,6 +30,9 @@ from app.gui.settings import SettingsError, options_from_values
 from app.gui.widgets import em, icon
 from app.gui.wording import needs_it
 from app.logs import MemoryLog, redactor, setup_logging
+
+if TYPE_CHECKING:  # the engine's run machinery (DNS, TLS, STUN...) is imported when a check starts, not before the
+    from app.engine.session import Planner, Session  # first screen shows (issue 19)
 
 log = logging.getLogger("callready.gui")
 
@@ -201,6 +204,8 @@ class MainWindow(QMainWindow):
         self._go(self.checking, self.checking.cancel)
         self._t0 = time.monotonic()
         self._timer.start()
+        from app.engine.session import Session
+
         self.session = Session(profile, options, self._on_event, planners=self._planners)
         self.task = asyncio.get_event_loop().create_task(self._run(self.session), name="callready-wizard-run")
 

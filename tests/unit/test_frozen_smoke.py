@@ -63,6 +63,43 @@ def test_version_is_the_packages() -> None:
     assert result.stdout.strip() == f"{TOOL_NAME} {__version__}"
 
 
+def test_version_loads_no_qt() -> None:
+    """`--version` (IT scripts, issue 19) is answered before Qt or the engine is loaded."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("LD_DEBUG is glibc's")
+    result = run("--version", env={"LD_DEBUG": "files"})
+    assert result.returncode == 0 and f"{TOOL_NAME} {__version__}" in result.stdout
+    loaded = [line for line in result.stderr.splitlines() if "file=" in line]
+    assert loaded and not [line for line in loaded if "libQt6" in line or "cryptography" in line]
+
+
+def test_window_opens_from_the_build(tmp_path: Path) -> None:
+    """The wizard's window is exposed (offscreen platform plugin found without PyInstaller's PySide6 hook)."""
+    result = run(env={"QT_QPA_PLATFORM": "offscreen", "CALLREADY_BENCH_SHOWN": "1"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("callready-visible ") for line in result.stderr.splitlines()), result.stderr
+
+
+def test_single_file_unpacks_once_per_build(tmp_path: Path) -> None:
+    """Linux: the packed single file unpacks into the cache folder named by its build, then reuses it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("crpack", ROOT / "tools" / "onefile" / "pack.py")
+    assert spec and spec.loader
+    crpack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(crpack)
+    if not crpack.is_packed(BINARY):
+        pytest.skip("not a packed single file (PyInstaller's onefile or a folder build)")
+    build = crpack.read_table(BINARY)["build"]
+    cache = tmp_path / "cache"
+    assert run("--version", env={"CALLREADY_CACHE_DIR": str(cache)}).returncode == 0
+    marker = cache / build / ".complete"
+    stamp = marker.stat().st_mtime_ns
+    assert [p.name for p in cache.iterdir()] == [build] and (cache / build / "callready").is_file()
+    assert run("profiles", env={"CALLREADY_CACHE_DIR": str(cache)}).returncode == 0
+    assert marker.stat().st_mtime_ns == stamp and [p.name for p in cache.iterdir()] == [build]
+
+
 def test_shipped_profiles_are_inside_the_build() -> None:
     result = run("profiles")
     assert result.returncode == 0, result.stderr

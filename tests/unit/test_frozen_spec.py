@@ -153,3 +153,148 @@ def test_qt_collates_maps_case_and_names_time_zones_with_the_slimmed_icu(tmp_pat
     assert Path(whole[0]) == lib and Path(slimmed[0]) == Path(slim)  # each run used the library meant
     assert slimmed[1:] == whole[1:]
     assert "İSTANBUL" in slimmed[2] and "Central European" in slimmed[3] and slimmed[4] == "True True"
+
+
+# ---------------------------------------------------------------- the packed single file (tools/onefile, issue 19)
+
+
+def _crpack():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("crpack", SPEC.parent / "tools" / "onefile" / "pack.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def launcher(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tools/onefile/launcher.c compiled as build.spec compiles it."""
+    import shutil
+    import subprocess
+
+    if not sys.platform.startswith("linux") or not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("the launcher is Linux C (needs cc)")
+    out = tmp_path_factory.mktemp("launcher") / "launcher"
+    src = SPEC.parent / "tools" / "onefile" / "launcher.c"
+    cmd = ["cc", "-O2", "-Wall", "-Werror", "-D_FILE_OFFSET_BITS=64", "-o", str(out), str(src), "-Wl,-Bstatic",
+           "-llzma", "-Wl,-Bdynamic", "-pthread"]  # fmt: skip
+    made = subprocess.run(cmd, capture_output=True, text=True)
+    if made.returncode != 0 and "lzma.h" in made.stderr:
+        pytest.skip("liblzma headers missing (liblzma-dev)")
+    assert made.returncode == 0, made.stderr
+    return out
+
+
+PROGRAM = """#!/bin/sh
+[ "$1" = fail ] && exit 7
+echo "args:$*"
+echo "program:$CALLREADY_PROGRAM"
+echo "here:$(cd "$(dirname "$0")" && pwd)"
+cat "$(dirname "$0")/data/link"
+"""
+
+
+def _folder(root: Path, greeting: str) -> Path:
+    folder = root / f"build-{greeting}"
+    (folder / "data" / "deep").mkdir(parents=True)
+    (folder / "callready").write_text(PROGRAM, encoding="ascii")
+    (folder / "callready").chmod(0o755)
+    (folder / "data" / "hello.txt").write_text(greeting + "\n", encoding="ascii")
+    (folder / "data" / "link").symlink_to("hello.txt")
+    (folder / "data" / "deep" / "big.bin").write_bytes(bytes(range(256)) * 12_000)  # its own stream (> 2 MB)
+    return folder
+
+
+def _run_packed(binary: Path, cache: Path, *args: str, **env: str):
+    import subprocess
+
+    full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "CALLREADY_CACHE_DIR": str(cache), **env}
+    return subprocess.run([str(binary), *args], capture_output=True, text=True, timeout=60, env=full)
+
+
+def test_packed_file_unpacks_once_then_runs_from_the_cache(launcher: Path, tmp_path: Path) -> None:
+    crpack = _crpack()
+    table = crpack.pack(_folder(tmp_path, "hello"), tmp_path / "callready", launcher, "9.9.9")
+    assert crpack.read_table(tmp_path / "callready") == table and len(table["streams"]) >= 3
+    cache = tmp_path / "cache"
+    first = _run_packed(tmp_path / "callready", cache, "check", "--json", "a b")
+    build = cache / table["build"]
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        "args:check --json a b", f"program:{tmp_path / 'callready'}", f"here:{build}", "hello"
+    ]  # fmt: skip
+    assert (build / ".complete").read_text() == table["build"] and (build / "data" / "link").is_symlink()
+    assert (build / "data" / "deep" / "big.bin").read_bytes() == bytes(range(256)) * 12_000
+    (build / "data" / "hello.txt").write_text("from the cache\n")  # a later start must not unpack again
+    again = _run_packed(tmp_path / "callready", cache)
+    assert again.stdout.splitlines()[-1] == "from the cache"
+    assert _run_packed(tmp_path / "callready", cache, "fail").returncode == 7  # the program's exit code
+    python_copy = tmp_path / "python-unpack"
+    python_copy.mkdir()
+    assert crpack.unpack(tmp_path / "callready", python_copy) == table["build"]
+    assert (python_copy / "data" / "hello.txt").read_text() == "hello\n"
+
+
+def test_a_new_build_removes_old_ones_nobody_runs(launcher: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    crpack = _crpack()
+    cache = tmp_path / "cache"
+    old = crpack.pack(_folder(tmp_path, "one"), tmp_path / "one", launcher, "1.0")["build"]
+    busy = crpack.pack(_folder(tmp_path, "two"), tmp_path / "two", launcher, "2.0")["build"]
+    new = crpack.pack(_folder(tmp_path, "three"), tmp_path / "three", launcher, "3.0")["build"]
+    assert _run_packed(tmp_path / "one", cache).returncode == 0
+    assert _run_packed(tmp_path / "two", cache).returncode == 0
+    (cache / f".tmp-{old}-999999999").mkdir()  # an unpacking that was killed half-way
+    with (cache / busy / ".complete").open() as running:  # a start of build two still running
+        fcntl.flock(running, fcntl.LOCK_SH)
+        result = _run_packed(tmp_path / "three", cache)
+    assert result.returncode == 0 and result.stdout.splitlines()[-1] == "three"
+    assert sorted(p.name for p in cache.iterdir()) == sorted([busy, new])
+
+
+def test_without_a_usable_cache_it_runs_from_a_temporary_folder_and_removes_it(launcher: Path, tmp_path: Path) -> None:
+    crpack = _crpack()
+    crpack.pack(_folder(tmp_path, "hello"), tmp_path / "callready", launcher, "9.9.9")
+    (tmp_path / "file").write_text("not a folder")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    result = _run_packed(tmp_path / "callready", tmp_path / "file" / "cache", "x", TMPDIR=str(temp))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[2].startswith(f"here:{temp}/callready-")
+    assert list(temp.iterdir()) == []  # deleted after the run
+
+
+def test_a_damaged_file_says_so_and_leaves_nothing_behind(launcher: Path, tmp_path: Path) -> None:
+    crpack = _crpack()
+    binary = tmp_path / "callready"
+    table = crpack.pack(_folder(tmp_path, "hello"), binary, launcher, "9.9.9")
+    data = bytearray(binary.read_bytes())
+    sizes = [stream["compressed"] for stream in table["streams"]]
+    data[table["launcher"] + sum(sizes[:1]) + sizes[1] // 2] ^= 0xFF  # inside the second stream
+    binary.write_bytes(bytes(data))
+    cache = tmp_path / "cache"
+    result = _run_packed(binary, cache)
+    assert result.returncode == 70 and "callready: cannot start: cannot unpack" in result.stderr, result.stderr
+    assert list(cache.iterdir()) == []
+    cut = tmp_path / "cut"
+    cut.write_bytes(bytes(data[:-10]))
+    cut.chmod(0o755)
+    result = _run_packed(cut, cache)
+    assert result.returncode == 70 and "damaged" in result.stderr
+
+
+def test_a_cache_that_cannot_run_programs_falls_back_to_a_temporary_folder(launcher: Path, tmp_path: Path) -> None:
+    """As on a home folder mounted noexec: exec from the cache fails, so the run goes through a temporary folder."""
+    crpack = _crpack()
+    build = crpack.pack(_folder(tmp_path, "hello"), tmp_path / "callready", launcher, "9.9.9")["build"]
+    cache, temp = tmp_path / "cache", tmp_path / "tmp"
+    temp.mkdir()
+    assert _run_packed(tmp_path / "callready", cache).returncode == 0
+    (cache / build / "callready").chmod(0o600)
+    result = _run_packed(tmp_path / "callready", cache, "fail", TMPDIR=str(temp))
+    assert result.returncode == 7, result.stderr
+    result = _run_packed(tmp_path / "callready", cache, TMPDIR=str(temp))
+    assert result.stdout.splitlines()[2].startswith(f"here:{temp}/callready-") and list(temp.iterdir()) == []

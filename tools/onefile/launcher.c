@@ -2,10 +2,13 @@
  * cache keyed by the build and started from there on every later start (issue 19). tools/onefile/pack.py writes the
  * file; docs/architecture.md ("The single file") describes the format and the cache.
  *
- *   [this ELF][xz streams of records][contents table (JSON, for bench/bench_frozen.py)][72-byte trailer]
+ *   [this ELF][xz streams of records][stream index][contents table (JSON, for bench/bench_frozen.py)][trailer]
  *   record:  u8 kind ('d' folder, 'f' file, 'x' executable file, 'l' symlink), u16 path length, u64 data length,
  *            path (relative, no "..") then data (file bytes or link target)
- *   trailer: "CRPACK01", u64 payload offset, u64 payload size, u64 table offset, u64 table size, char build[32]
+ *   index:   per stream u64 offset (from the payload's start), u64 size; stream 0 holds the folders
+ *   trailer: "CRPACK02", u64 payload offset, u64 payload size, u64 index offset, u64 stream count,
+ *            u64 table offset, u64 table size, char build[32]      (integers little-endian; 88 bytes)
+ * Streams after the first are unpacked in parallel (one thread per core, at most 4).
  *
  * Cache: $CALLREADY_CACHE_DIR, else $XDG_CACHE_HOME/callready, else ~/.cache/callready; folder <build> (version and
  * payload hash). A start finds <build>/.complete, takes a shared lock on it (held through exec by the program) and
@@ -18,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <lzma.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
@@ -31,12 +35,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TRAILER_SIZE 72
+#define TRAILER_SIZE 88
+#define MAX_STREAMS 4096
+#define MAX_THREADS 4
 #define PROGRAM "callready"
 #define EXIT_LAUNCHER 70 /* EX_SOFTWARE: the launcher itself failed; the message says why */
 
 struct trailer {
-    uint64_t payload_at, payload_size;
+    uint64_t payload_at, payload_size, index_at, count;
     char build[33];
 };
 
@@ -57,12 +63,15 @@ static int read_trailer(int fd, struct trailer *t) {
     unsigned char buf[TRAILER_SIZE];
     if (fstat(fd, &st) != 0 || st.st_size < TRAILER_SIZE) return -1;
     if (pread(fd, buf, TRAILER_SIZE, st.st_size - TRAILER_SIZE) != TRAILER_SIZE) return -1;
-    if (memcmp(buf, "CRPACK01", 8) != 0) return -1;
+    if (memcmp(buf, "CRPACK02", 8) != 0) return -1;
     t->payload_at = le64(buf + 8);
     t->payload_size = le64(buf + 16);
-    memcpy(t->build, buf + 40, 32);
+    t->index_at = le64(buf + 24);
+    t->count = le64(buf + 32);
+    memcpy(t->build, buf + 56, 32);
     t->build[32] = 0;
     if (!t->build[0] || t->payload_at + t->payload_size > (uint64_t)st.st_size) return -1;
+    if (t->count == 0 || t->count > MAX_STREAMS || t->index_at + 16 * t->count > (uint64_t)st.st_size) return -1;
     for (const char *c = t->build; *c; c++)
         if (!(('a' <= *c && *c <= 'z') || ('A' <= *c && *c <= 'Z') || ('0' <= *c && *c <= '9') || strchr("._-", *c)))
             return -1;
@@ -74,12 +83,14 @@ static int read_trailer(int fd, struct trailer *t) {
 struct source {
     int fd;
     uint64_t at, left;
+    int ended;
     lzma_stream xz;
     unsigned char in[1 << 16];
 };
 
 /* Exactly n bytes of the decompressed payload into out; 0 on success, 1 at a clean end, -1 on error. */
 static int pull(struct source *s, unsigned char *out, size_t n) {
+    if (s->ended) return 1;
     s->xz.next_out = out;
     s->xz.avail_out = n;
     while (s->xz.avail_out > 0) {
@@ -95,7 +106,10 @@ static int pull(struct source *s, unsigned char *out, size_t n) {
         }
         if (s->xz.avail_in == 0 && s->left == 0) action = LZMA_FINISH;
         lzma_ret ret = lzma_code(&s->xz, action);
-        if (ret == LZMA_STREAM_END) return s->xz.avail_out == n ? 1 : -1;
+        if (ret == LZMA_STREAM_END) { /* possibly with the last bytes asked for */
+            s->ended = 1;
+            return s->xz.avail_out == 0 ? 0 : s->xz.avail_out == n ? 1 : -1;
+        }
         if (ret != LZMA_OK) return -1;
     }
     return 0;
@@ -119,20 +133,19 @@ static int write_all(int fd, const unsigned char *p, size_t n) {
     return 0;
 }
 
-/* Unpack the payload into the folder `dest` (which exists); 0 or -1 with a reason in *why. */
-static int unpack(int fd, const struct trailer *t, int dest, const char **why) {
-    static struct source s;
-    static unsigned char data[1 << 16];
-    memset(&s.xz, 0, sizeof s.xz);
-    s.fd = fd;
-    s.at = t->payload_at;
-    s.left = t->payload_size;
-    if (lzma_stream_decoder(&s.xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) return *why = "xz decoder", -1;
+/* Unpack one xz stream (at, size: in the file) into the folder `dest`; 0 or -1 with a reason in *why. */
+static int unpack_stream(int fd, uint64_t at, uint64_t size, int dest, const char **why) {
+    struct source *sp = calloc(1, sizeof *sp);
+    unsigned char *data = malloc(1 << 16);
+    if (!sp || !data) return free(sp), free(data), *why = "out of memory", -1;
+    struct source init = {.fd = fd, .at = at, .left = size, .xz = LZMA_STREAM_INIT};
+    *sp = init;
+    if (lzma_stream_decoder(&sp->xz, UINT64_MAX, 0) != LZMA_OK) return free(sp), free(data), *why = "xz decoder", -1;
     int rc = -1;
     for (;;) {
         unsigned char head[11];
         char path[PATH_MAX];
-        int got = pull(&s, head, sizeof head);
+        int got = pull(sp, head, sizeof head);
         if (got == 1) {
             rc = 0;
             break;
@@ -142,8 +155,8 @@ static int unpack(int fd, const struct trailer *t, int dest, const char **why) {
             break;
         }
         unsigned len = head[1] | (unsigned)head[2] << 8;
-        uint64_t size = le64(head + 3);
-        if (len == 0 || len >= sizeof path || pull(&s, (unsigned char *)path, len) != 0) {
+        uint64_t length = le64(head + 3);
+        if (len == 0 || len >= sizeof path || pull(sp, (unsigned char *)path, len) != 0) {
             *why = "damaged archive";
             break;
         }
@@ -153,13 +166,13 @@ static int unpack(int fd, const struct trailer *t, int dest, const char **why) {
             break;
         }
         if (head[0] == 'd') {
-            if (size != 0 || (mkdirat(dest, path, 0700) != 0 && errno != EEXIST)) break;
+            if (length != 0 || (mkdirat(dest, path, 0700) != 0 && errno != EEXIST)) break;
             continue;
         }
         if (head[0] == 'l') {
             char target[PATH_MAX];
-            if (size == 0 || size >= sizeof target || pull(&s, (unsigned char *)target, (size_t)size) != 0) break;
-            target[size] = 0;
+            if (length == 0 || length >= sizeof target || pull(sp, (unsigned char *)target, (size_t)length) != 0) break;
+            target[length] = 0;
             if (symlinkat(target, dest, path) != 0) break;
             continue;
         }
@@ -170,19 +183,63 @@ static int unpack(int fd, const struct trailer *t, int dest, const char **why) {
         int out = openat(dest, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, head[0] == 'x' ? 0700 : 0600);
         if (out < 0) break;
         int ok = 1;
-        while (size > 0 && ok) {
-            size_t n = size < sizeof data ? (size_t)size : sizeof data;
-            ok = pull(&s, data, n) == 0 && write_all(out, data, n) == 0;
-            size -= n;
+        while (length > 0 && ok) {
+            size_t n = length < (1 << 16) ? (size_t)length : (1 << 16);
+            ok = pull(sp, data, n) == 0 && write_all(out, data, n) == 0;
+            length -= n;
         }
         if (close(out) != 0 || !ok) {
             *why = ok ? "disk full?" : "damaged archive or disk full";
             break;
         }
     }
-    lzma_end(&s.xz);
+    lzma_end(&sp->xz);
+    free(sp);
+    free(data);
     if (rc != 0 && !*why) *why = strerror(errno);
     return rc;
+}
+
+struct job {
+    int fd, dest;
+    uint64_t payload_at, count;
+    const unsigned char *index;
+    uint64_t next; /* the next stream to take (atomic) */
+    int failed;
+    const char *why;
+};
+
+static void *worker(void *arg) {
+    struct job *j = arg;
+    for (;;) {
+        uint64_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_SEQ_CST);
+        if (i >= j->count || __atomic_load_n(&j->failed, __ATOMIC_SEQ_CST)) return NULL;
+        const char *why = NULL;
+        uint64_t at = j->payload_at + le64(j->index + 16 * i), size = le64(j->index + 16 * i + 8);
+        if (unpack_stream(j->fd, at, size, j->dest, &why) != 0 && !__atomic_exchange_n(&j->failed, 1, __ATOMIC_SEQ_CST))
+            j->why = why;
+    }
+}
+
+/* Unpack the payload into the folder `dest` (which exists): the folders first, then the other streams in parallel. */
+static int unpack(int fd, const struct trailer *t, int dest, const char **why) {
+    size_t bytes = (size_t)(16 * t->count);
+    unsigned char *index = malloc(bytes);
+    if (!index || pread(fd, index, bytes, (off_t)t->index_at) != (ssize_t)bytes) return free(index), -1;
+    for (uint64_t i = 0; i < t->count; i++)
+        if (le64(index + 16 * i) + le64(index + 16 * i + 8) > t->payload_size) return free(index), *why = "damaged archive", -1;
+    struct job j = {.fd = fd, .dest = dest, .payload_at = t->payload_at, .count = t->count, .index = index, .next = 1};
+    if (unpack_stream(fd, t->payload_at + le64(index), le64(index + 8), dest, why) != 0) return free(index), -1;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (int)cores, started = 0;
+    pthread_t ids[MAX_THREADS];
+    for (int i = 1; i < threads; i++)
+        if (pthread_create(&ids[started], NULL, worker, &j) == 0) started++;
+    worker(&j);
+    for (int i = 0; i < started; i++) pthread_join(ids[i], NULL);
+    free(index);
+    if (j.failed) *why = j.why ? j.why : "cannot write the files";
+    return j.failed ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------- cache folders */
@@ -277,11 +334,11 @@ static void forward(int sig) {
     if (child > 0) kill(child, sig);
 }
 
+/* Returns only when exec failed (errno says why: a home folder mounted noexec, for one). */
 static void run_from(const char *folder, char **argv) {
     char exe[PATH_MAX];
     snprintf(exe, sizeof exe, "%s/%s", folder, PROGRAM);
     execv(exe, argv);
-    die("cannot run the unpacked program", strerror(errno));
 }
 
 int main(int argc, char **argv) {
@@ -300,7 +357,10 @@ int main(int argc, char **argv) {
     if (cache_root(root, sizeof root) == 0) {
         int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         snprintf(folder, sizeof folder, "%s/%s", root, t.build);
-        if (rootfd >= 0 && lock_build(rootfd, t.build) >= 0) run_from(folder, argv); /* the usual start */
+        if (rootfd >= 0 && lock_build(rootfd, t.build) >= 0) {
+            run_from(folder, argv); /* the usual start */
+            goto temporary;         /* the cache cannot run programs */
+        }
         if (rootfd >= 0) {
             char tmp[128], marker[160];
             snprintf(tmp, sizeof tmp, ".tmp-%s-%ld", t.build, (long)getpid());
@@ -314,14 +374,19 @@ int main(int argc, char **argv) {
                 if (m >= 0 && close(m) == 0 && written && renameat(rootfd, tmp, rootfd, t.build) != 0)
                     remove_tree_at(rootfd, tmp); /* another start won the race: use its copy */
                 remove_old_builds(rootfd, t.build);
-                if (lock_build(rootfd, t.build) >= 0) run_from(folder, argv);
+                if (lock_build(rootfd, t.build) >= 0) {
+                    run_from(folder, argv);
+                    goto temporary;
+                }
             }
             if (dest >= 0) close(dest);
             remove_tree_at(rootfd, tmp);
             if (why) die("cannot unpack", why);
         }
     }
-    /* No usable cache (read-only home, full disk, ...): a private temporary folder, deleted afterwards. */
+temporary:
+    /* No usable cache (read-only or noexec home, full disk, ...): a private temporary folder, deleted afterwards. */
+    ;
     const char *tmpdir = getenv("TMPDIR");
     snprintf(folder, sizeof folder, "%s/callready-XXXXXX", tmpdir && *tmpdir == '/' ? tmpdir : "/tmp");
     if (!mkdtemp(folder)) die("no folder to unpack into", strerror(errno));
@@ -335,7 +400,11 @@ int main(int argc, char **argv) {
     signal(SIGTERM, forward);
     signal(SIGHUP, forward);
     child = fork();
-    if (child == 0) run_from(folder, argv);
+    if (child == 0) {
+        run_from(folder, argv);
+        fprintf(stderr, "callready: cannot start: cannot run the unpacked program (%s)\n", strerror(errno));
+        _exit(EXIT_LAUNCHER);
+    }
     int status = 0;
     while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }

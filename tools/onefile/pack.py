@@ -4,8 +4,8 @@
     python tools/onefile/pack.py --table dist/callready                      # the contents table (bench --contents)
     python tools/onefile/pack.py --unpack dist/callready DEST                # the same unpacking, in Python
 
-Files go in groups, one xz stream per group (the x86 branch filter in front for native code), so the contents table
-gives each group's exact compressed size. Used by build.spec, bench/bench_frozen.py and tests/unit/test_frozen_spec.py.
+Files go in groups, one xz stream per group and one per big file (the x86 branch filter in front for native code),
+so the contents table gives each group's exact compressed size and the launcher unpacks streams in parallel. Used by build.spec, bench/bench_frozen.py and tests/unit/test_frozen_spec.py.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-MAGIC = b"CRPACK01"
-TRAILER = struct.Struct("<8sQQQQ32s")  # magic, payload offset, payload size, table offset, table size, build
+MAGIC = b"CRPACK02"
+TRAILER = struct.Struct("<8sQQQQQQ32s")  # magic, payload at/size, index at/stream count, table at/size, build
+INDEX = struct.Struct("<QQ")  # per stream: offset from the payload's start, size
+SPLIT_BYTES = 2_000_000  # a file this big gets a stream of its own, so the launcher's threads share the work
 RECORD = struct.Struct("<cHQ")  # kind, path length, data length
 MAX_TABLE_BYTES = 1 << 20
 
@@ -84,7 +86,11 @@ def pack(folder: Path, out: Path, launcher: Path, version: str) -> dict:
     by_group: dict[str, list[str]] = {}
     for rel in sorted(set(entries) - set(dirs)):
         by_group.setdefault(group_of(rel), []).append(rel)
-    sequence = [("folders", dirs)] + [(name, by_group.get(name, [])) for name, _ in GROUPS]
+    sequence = [("folders", dirs)]
+    for name, _ in GROUPS:
+        rels = by_group.get(name, [])
+        big = [r for r in rels if not (folder / r).is_symlink() and (folder / r).stat().st_size >= SPLIT_BYTES]
+        sequence += [(name, [r]) for r in big] + [(name, [r for r in rels if r not in big])]
     streams, table = [], []
     for group, rels in sequence:
         if not rels:
@@ -95,6 +101,8 @@ def pack(folder: Path, out: Path, launcher: Path, version: str) -> dict:
         streams.append(blob)
         table.append({"group": group, "compressed": len(blob), "size": len(raw), "entries": len(rels)})
     payload = b"".join(streams)
+    offsets = [sum(len(b) for b in streams[:i]) for i in range(len(streams))]
+    index = b"".join(INDEX.pack(at, len(b)) for at, b in zip(offsets, streams, strict=True))
     digest = hashlib.sha256(payload).hexdigest()[:16]
     build = f"{version}-{digest}"
     if len(build) > 32:
@@ -102,10 +110,14 @@ def pack(folder: Path, out: Path, launcher: Path, version: str) -> dict:
     head = launcher.read_bytes()
     contents = {"build": build, "launcher": len(head), "streams": table}
     table_bytes = json.dumps(contents, indent=1).encode("utf-8")
-    payload_at, table_at = len(head), len(head) + len(payload)
-    trailer = TRAILER.pack(MAGIC, payload_at, len(payload), table_at, len(table_bytes), build.encode("ascii"))
+    payload_at = len(head)
+    index_at = payload_at + len(payload)
+    table_at = index_at + len(index)
+    trailer = TRAILER.pack(
+        MAGIC, payload_at, len(payload), index_at, len(streams), table_at, len(table_bytes), build.encode("ascii")
+    )
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(head + payload + table_bytes + trailer)
+    tmp.write_bytes(head + payload + index + table_bytes + trailer)
     tmp.chmod(0o755)
     tmp.replace(out)
     return contents
@@ -114,7 +126,7 @@ def pack(folder: Path, out: Path, launcher: Path, version: str) -> dict:
 def _trailer(binary: Path) -> tuple[int, int, int, int, str]:
     with binary.open("rb") as fh:
         fh.seek(-TRAILER.size, os.SEEK_END)
-        magic, payload_at, payload_size, table_at, table_size, build = TRAILER.unpack(fh.read(TRAILER.size))
+        magic, payload_at, payload_size, _, _, table_at, table_size, build = TRAILER.unpack(fh.read(TRAILER.size))
     if magic != MAGIC:
         raise ValueError(f"{binary}: not a CallReady single file (no {MAGIC.decode()} trailer)")
     return payload_at, payload_size, table_at, table_size, build.rstrip(b"\0").decode("ascii")
