@@ -20,6 +20,7 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile, ProfileError, load_profile, shipped_profiles
 from app.gui import reporting
 from app.gui.errors import ErrorReporter
+from app.gui.pages.browsercheck import BrowserCheckPage
 from app.gui.pages.checking import CheckingPage
 from app.gui.pages.result import ResultPage
 from app.gui.pages.share import SharePage
@@ -89,8 +90,9 @@ class MainWindow(QMainWindow):
         self.checking = CheckingPage()
         self.result_page = ResultPage()
         self.share = SharePage()
+        self.browser_page = BrowserCheckPage()
         self.stack = QStackedWidget()
-        for page in (self.welcome, self.checking, self.result_page, self.share):
+        for page in (self.welcome, self.checking, self.result_page, self.share, self.browser_page):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self.setWindowIcon(icon("callready"))
@@ -118,6 +120,9 @@ class MainWindow(QMainWindow):
         self.result_page.again_requested.connect(self.start)
         self.result_page.share_requested.connect(self.show_share)
         self.result_page.settings_requested.connect(self.change_settings)
+        self.result_page.browser_requested.connect(self.show_browser_check)
+        self.browser_page.back_requested.connect(lambda: self._go(self.result_page, self.result_page.primary))
+        self.browser_page.finished.connect(self._browser_checked)
         self.share.back_requested.connect(lambda: self._go(self.result_page, self.result_page.primary))
         self.share.again_requested.connect(self.start)
         self.share.settings_requested.connect(self.change_settings)
@@ -248,6 +253,19 @@ class MainWindow(QMainWindow):
         self.result_page.show_result(result, self.board, self.profile.browser_advice, self.support_email)
         self._go(self.result_page, self.result_page.primary)
         self.run_finished.emit(result)
+
+    def show_browser_check(self) -> None:
+        """The optional step: camera, microphone and the browser's call path (issue 18)."""
+        if self.result and self.profile and self.options:
+            self.browser_page.prepare(self.profile, self.options, self.result)
+            self._go(self.browser_page, self.browser_page.start)
+
+    def _browser_checked(self, result: RunResult) -> None:
+        """The run with the browser checks joined: shown, and saved in the next report."""
+        self.result, self.bundle_path = result, None
+        assert self.profile is not None
+        self.result_page.show_result(result, self.board, self.profile.browser_advice, self.support_email)
+        self._go(self.result_page, self.result_page.primary)
 
     def _run_failed(self, exc: BaseException) -> None:
         self.welcome.show_error("The last check stopped because of an unexpected problem. You can try again.")

@@ -31,6 +31,7 @@ class ResultPage(QWidget):
     share_requested = Signal()
     again_requested = Signal()
     settings_requested = Signal()
+    browser_requested = Signal()  # the optional browser step (issue 18)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +85,9 @@ class ResultPage(QWidget):
         self.details.setMinimumHeight(self.fontMetrics().height() * 14)
         self.details.setVisible(False)
 
+        self.browser = button(
+            "Check &camera, microphone and browser…", "Check camera, microphone and the browser", self.browser_requested
+        )
         body = QWidget()
         inner = QVBoxLayout(body)
         inner.setContentsMargins(0, 0, 0, 0)
@@ -91,6 +95,7 @@ class ResultPage(QWidget):
         inner.addWidget(self.steps_box)
         inner.addWidget(self.it_box)
         inner.addWidget(self.rows_box)
+        inner.addWidget(self.browser, 0, Qt.AlignmentFlag.AlignLeft)  # the optional browser step
         inner.addWidget(self.details_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         inner.addWidget(self.details)
         inner.addStretch(1)
