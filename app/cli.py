@@ -126,6 +126,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         raise UsageError(f"--timeout must be between {MIN_RUN_TIMEOUT_S:g} and {MAX_RUN_TIMEOUT_S:g} seconds")
     if args.public_roots is not None:
         check_public_roots(args.public_roots)
+    args.skip = [s.replace("-", "_") for s in args.skip]  # `--skip media-load` names the category media_load
     unknown = sorted(set(args.skip) - {c.value for c in Category})
     if unknown:
         known = ", ".join(c.value for c in Category)

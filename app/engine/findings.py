@@ -130,6 +130,15 @@ _SPECS = [
         "",
         "{targets} answered, but refused the short-lived credentials from the platform's ICE servers; the relay "
         "is reachable, the media loop through it was not measured."),
+    FindingSpec("low_capacity", W, "The connection is too thin for video",
+        "Your connection carried about {carried_mbit} Mbit/s; video interviews need about {need_mbit} Mbit/s each way. "
+        "Use a cable or sit near the Wi-Fi, and pause uploads, downloads and other video during the interview.",
+        "A call-rate load through the platform's relay carried only {carried_kbps} kbit/s (loss {loss_pct_under_load} %, "
+        "queueing delay +{queue_delay_ms} ms). Check the access link's capacity and any shaping or QoS on it."),
+    FindingSpec("capacity_below_hd", INFO, "The connection carries standard video, not HD",
+        "",
+        "A call-rate load carried about {carried_kbps} kbit/s: enough for standard video, below the {need_kbps} kbit/s "
+        "the platform rates good."),
     FindingSpec("relay_only", W, "Video works only through a relay",
         "Calls will work through a relay server, with somewhat lower quality.",
         "Direct UDP media is blocked; only TURN relays work. For best quality allow outbound UDP {udp_ports} to the platform's servers."),

@@ -28,6 +28,7 @@ class Category(enum.StrEnum):
     TURN_TCP = "turn_tcp"
     TURN_TLS = "turn_tls"
     MEDIA = "media"
+    MEDIA_LOAD = "media_load"
     PROXY = "proxy"
     TLS_INSPECTION = "tls_inspection"
     CAPTIVE_PORTAL = "captive_portal"

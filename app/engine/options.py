@@ -66,7 +66,7 @@ class RunOptions:
     proxy: ProxyUrl | None = None
     turn: tuple[TurnCredentials, ...] = ()
     email: str | None = None
-    media_duration_s: float = 5.0
+    media_duration_s: float = 3.0  # the quality train; the call-rate load (capacity.py) follows it
     skip_categories: frozenset[str] = frozenset()
     nameservers: tuple[str, ...] = ()  # "ip" or "ip:port"; empty means the OS's resolvers
     loopback_is_real: bool = False  # tests on 127.0.0.1: loopback answers are servers, not sinkholes

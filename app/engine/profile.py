@@ -203,6 +203,10 @@ class MediaThresholds:
     rtt_good_ms: float = 300.0
     rtt_bad_ms: float = 600.0
     jitter_poor_ms: float = 30.0
+    # what the link must carry for video (kbit/s): below `bad` video stalls, from `good` it is HD; defaults are Zoom's
+    # published "600kbps (up/down) for high quality video" and "1.2 Mbps (up/down) for 720p HD video"
+    capacity_bad_kbps: float = 600.0
+    capacity_good_kbps: float = 1200.0
     source: str = ""
 
 
@@ -453,9 +457,7 @@ class _Validator:
             raise self.fail(name, "must not be empty")
         return value
 
-    def fields(
-        self, body: Any, where: str, required: dict[str, type], optional: dict[str, type]
-    ) -> dict[str, Any]:
+    def fields(self, body: Any, where: str, required: dict[str, type], optional: dict[str, type]) -> dict[str, Any]:
         table = self.table(body, where, set(required) | set(optional))
         out: dict[str, Any] = {k: self.get(table, k, t, where) for k, t in required.items()}
         out.update({k: self.get(table, k, t, where) for k, t in optional.items() if k in table})
@@ -493,7 +495,14 @@ class _Validator:
             raise self.fail(where, str(exc)) from None
 
 
-_KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "a table", float: "a number"}
+_KIND_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+    float: "a number",
+}
 
 
 def _join(where: str, key: str) -> str:
@@ -541,7 +550,12 @@ def _ip_range(v: _Validator, entry: Any, where: str) -> IpRange:
     text = v.get(t, "range", str, where)
     nets = v.wrap(f"{where}.range", parse_ip_range, text)
     return IpRange(
-        text, nets, v.get(t, "label", str, where), v.get(t, "purpose", str, where), v.source(t, where), v.regions(t, where)
+        text,
+        nets,
+        v.get(t, "label", str, where),
+        v.get(t, "purpose", str, where),
+        v.source(t, where),
+        v.regions(t, where),
     )
 
 
@@ -665,7 +679,8 @@ def _email(v: _Validator, entry: Any, where: str) -> EmailSender:
 
 
 def _media(v: _Validator, entry: Any, where: str) -> MediaThresholds:
-    keys = {"loss_good_pct", "loss_bad_pct", "rtt_good_ms", "rtt_bad_ms", "jitter_poor_ms"}
+    keys = {"loss_good_pct", "loss_bad_pct", "rtt_good_ms", "rtt_bad_ms", "jitter_poor_ms", "capacity_bad_kbps",
+            "capacity_good_kbps"}  # fmt: skip
     t = v.table(entry, where, keys | {"source"})
     values: dict[str, Any] = {}
     for k in keys & set(t):
@@ -675,7 +690,6 @@ def _media(v: _Validator, entry: Any, where: str) -> MediaThresholds:
     if "source" in t:
         values["source"] = v.source(t, where)
     m = MediaThresholds(**values)
-    if m.loss_good_pct > m.loss_bad_pct or m.rtt_good_ms > m.rtt_bad_ms:
+    if m.loss_good_pct > m.loss_bad_pct or m.rtt_good_ms > m.rtt_bad_ms or m.capacity_bad_kbps > m.capacity_good_kbps:
         raise v.fail(where, "good thresholds must not exceed bad thresholds")
     return m
-

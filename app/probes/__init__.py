@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.probes import (
     browser_policy,
+    capacity,
     captive,
     dns,
     email,
@@ -32,6 +33,7 @@ PLANNERS = [
     stun.plan,
     turn.plan,
     media.plan,
+    capacity.plan,
     vpn.plan,
     email.plan,
     system.plan,

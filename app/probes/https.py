@@ -23,8 +23,8 @@ from app.probes import proxy as proxy_mod
 from app.probes.trust import certificate_facts, no_verify_context, os_trust_context, public_trust_context
 
 CONNECT_TIMEOUT_S = 4.0
-TLS_TIMEOUT_S = 4.0
-HTTP_TIMEOUT_S = 4.0
+TLS_TIMEOUT_S = 8.0  # a handshake on a thin, busy link takes seconds; browsers wait far longer
+HTTP_TIMEOUT_S = 6.0
 MAX_BODY = 64 * 1024
 USER_AGENT = f"CallReady/{__version__}"
 

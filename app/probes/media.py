@@ -20,7 +20,7 @@ from app.probes.trust import os_trust_context
 
 RATE_PPS = 100  # about a 30 fps video stream's packet rate
 RELAY_PAYLOAD = 1000  # bytes per relayed packet, video-sized
-GRACE_S = 1.0  # wait for late echoes after the last send
+GRACE_S = 0.6  # wait for late echoes after the last send (more than any RTT a call tolerates)
 MIN_TRAIN_S = 1.0
 
 NEEDS = (Category.STUN, Category.TURN_UDP, Category.TURN_TCP, Category.TURN_TLS)

@@ -161,6 +161,7 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
         checks.append(Check(
             "wss:other-regions", Category.WSS, f"live call servers in {len(others)} other regions",
             f"Live call servers in {len(others)} other regions", run_others, CHECK_TIMEOUT_S,
+            (Category.WSS,),  # after the first regions: information, so it never crowds a thin link before them
         ))  # fmt: skip
     return checks
 

@@ -35,6 +35,7 @@ class Expect:
     no_problems: bool = False  # no finding of severity warning or error
     summaries: tuple[tuple[str, str], ...] = ()  # (check id, text its summary must contain)
     not_raised: frozenset[str] = frozenset()  # codes that must not be run findings (a check may still observe them)
+    figures: tuple[tuple[str, str, float, float], ...] = ()  # (check id, details key, low, high) the figure must meet
 
     @property
     def exit_code(self) -> int:
@@ -63,6 +64,11 @@ class Expect:
         raised = {f.get("code") for f in result.get("findings", []) if isinstance(f, Mapping)}
         if unwanted := sorted(self.not_raised & raised):
             out.append(f"unexpected run findings {unwanted}")
+        details = {c.get("id"): c.get("details") or {} for c in result.get("checks", [])}
+        for check_id, key, low, high in self.figures:
+            value = details.get(check_id, {}).get(key)
+            if not isinstance(value, (int, float)) or not low <= value <= high:
+                out.append(f"{check_id}: {key} = {value!r}, expected {low:g}..{high:g}")
         by_id = {c.get("id"): str(c.get("summary", "")) for c in result.get("checks", [])}
         for check_id, text in self.summaries:
             if text not in by_id.get(check_id, ""):
@@ -186,6 +192,23 @@ _ROWS: tuple[Scenario, ...] = (
             profile=pid,
         )
         for pid in ("daily", "kudo", "whereby")
+    ),
+    # ---- the access link's capacity (issue 22): tc tbf both ways; the call-rate load must find the rate within 20 %
+    *(
+        Scenario(
+            f"shaped_{label}",
+            f"The access link carries {label}bit/s each way (tc tbf down and up): the call-rate load through Daily's "
+            "relay must report that rate within 20 % (or 'above the highest step').",
+            Expect(verdict, codes=codes, figures=(("media_load:relay", "carried_kbps", low, high),)),
+            shape_down=f"rate {rate}kbit burst {burst} latency 60ms",
+            shape_up=f"rate {rate}kbit burst {burst} latency 60ms",
+        )
+        for label, rate, burst, verdict, codes, low, high in (
+            ("256k", 256, "4kb", "degraded", frozenset({"low_capacity"}), 205, 307),
+            ("384k", 384, "4kb", "degraded", frozenset({"low_capacity"}), 307, 461),
+            ("1m", 1000, "8kb", "degraded", frozenset({"capacity_below_hd"}), 800, 1200),
+            ("20m", 20000, "64kb", "ready", frozenset(), 2500, 2500),
+        )
     ),
     Scenario(
         "signalling_blocked",
