@@ -68,6 +68,7 @@ _BAD_WORDS = {
 }
 PORTAL_WORDS = "Blocked until you sign in to this network."
 NOT_TRIED = "Not tried this time."
+STOPPED = "The check was stopped before this part."
 _ROW_OF: dict[Category, str] = {cat: key for key, _t, cats in ROW_GROUPS for cat in cats}
 _TITLE_OF: dict[str, str] = {key: title for key, title, _c in ROW_GROUPS}
 
@@ -294,6 +295,8 @@ def final_rows(result: RunResult) -> list[FinalRow]:
             words = named[0].title.rstrip(".") + "."
         elif row_state is RowState.PASSED and any(f.advice for f in named):
             words = next(f.advice for f in named if f.advice)
+        elif row_state is RowState.NOT_CHECKED and result.ended_by == "cancelled":
+            words = STOPPED
         else:
             words = row_words(key, row_state)
         rows.append(FinalRow(key, _TITLE_OF.get(key, checks[0].title), row_state, words))

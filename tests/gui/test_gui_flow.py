@@ -173,6 +173,8 @@ def test_cancel_keeps_the_partial_result(make: Any, qtbot: Any) -> None:
     assert r is not None and r.ended_by == "cancelled" and not r.finished
     assert win.result_page.headline.text() == "Check not finished"
     assert win.result_page.it_box.isHidden()
+    stopped = [w for w in win.result_page._row_widgets if w.state_label.text() == "Not checked"]
+    assert stopped and all(w.detail.text() == "The check was stopped before this part." for w in stopped)
     done = [c for c in r.checks if c.finished]
     assert done and all(c.status is Status.PASS for c in done)  # kept
     assert any(not c.finished for c in r.checks)
