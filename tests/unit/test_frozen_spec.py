@@ -203,7 +203,8 @@ def _folder(root: Path, greeting: str) -> Path:
     (folder / "callready").chmod(0o755)
     (folder / "data" / "hello.txt").write_text(greeting + "\n", encoding="ascii")
     (folder / "data" / "link").symlink_to("hello.txt")
-    (folder / "data" / "deep" / "big.bin").write_bytes(bytes(range(256)) * 12_000)  # its own stream (> 2 MB)
+    (folder / "data" / "deep" / "big.bin").write_bytes(bytes(range(256)) * 12_000)
+    (folder / "data" / "libfake.so.1").write_bytes(bytes(range(256)) * 50)  # a second stream ("other native")
     return folder
 
 
