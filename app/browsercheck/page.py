@@ -162,7 +162,12 @@ function meter(stream) {
       document.addEventListener("click", () => ctx.resume(), { once: true });
     }
   } catch (err) { result.media.level_error = (err && err.name) || "Error"; }
-  return () => { clearInterval(timer); result.media.audio_context = ctx ? ctx.state : "none"; };
+  return () => {
+    clearInterval(timer);
+    result.media.audio_context = ctx ? ctx.state : "none";
+    const peak = Math.min(100, Math.round(result.media.level_max * 400));  // the loudest moment stays shown
+    document.getElementById("level").style.width = peak + "%";
+  };
 }
 
 function parseCandidate(line) {

@@ -27,6 +27,10 @@ INTERVIEWER_CODES = frozenset(
         "check_unfinished",  # run it again
         "email_no_mx",  # check the address typed
         "email_address_missing",
+        "browser_permission_denied",  # allow the camera and microphone (browser, OS privacy settings)
+        "browser_no_device",  # plug in or switch on a camera/microphone
+        "browser_device_busy",  # close the other video app
+        "browser_check_unfinished",  # run the browser check again
     }
 )
 # A sign-in page in the way explains every connection that failed: nothing is IT's until the person has signed in

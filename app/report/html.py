@@ -39,7 +39,7 @@ CATEGORY_LABELS = {
     "vpn": "VPN",
     "email": "Interview emails",
     "system": "This computer",
-    "browser": "Browser policies",
+    "browser": "Your web browser",
 }
 STATUS_LABELS = {"pass": "OK", "note": "Note", "warn": "Warning", "fail": "Failed", "skip": "Not checked"}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

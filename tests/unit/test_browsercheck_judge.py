@@ -10,6 +10,7 @@ import pytest
 
 from app.browsercheck.judge import browser_name, judge_ice, judge_media, judge_result
 from app.browsercheck.run import PLACEHOLDER_PASSWORD, ice_plan, join_run, public_plan
+from app.engine.audience import steps
 from app.engine.model import Category, CheckResult, Status
 from app.engine.options import RunOptions, turn_credentials
 from app.engine.profile import load_profile
@@ -130,7 +131,8 @@ def test_join_run_adds_the_browser_category_and_reassesses() -> None:
     joined = join_run(run, [check], profile)
     assert joined.checks[-1].category is Category.BROWSER and len(joined.checks) == len(run.checks) + 1
     assert joined.verdict.value == "blocked" and "browser_permission_denied" in {f.code for f in joined.findings}
-    assert "getUserMedia was refused (NotAllowedError)" in joined.it_message
+    assert "getUserMedia" not in joined.it_message  # the interviewer's own step, not IT's
+    assert any("choose Allow" in s for s in steps(joined.verdict, joined.findings))
     assert join_run(joined, [check], profile).checks == joined.checks  # joined again: replaced, not doubled
 
 
