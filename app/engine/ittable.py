@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -155,9 +156,41 @@ def action(finding: Finding, check: CheckResult, host: str, port: int | None, pr
     return finding.it_action
 
 
+_REGION_HOST = re.compile(r"\b(?:to|for|from) ([a-z0-9-]+(?:\.[a-z0-9-]+){2,})", re.I)
+_REGION_STATUS = re.compile(r"HTTP ([0-9]{3})")
+
+
+def _endpoints(check: CheckResult) -> list[tuple[str, int | None, str]]:
+    """(host, port, what happened) for each destination one check covers: most checks one; the TLS inspection
+    check one per host it compared; the compact check of other regions' live call servers one per failed region."""
+    if check.category is C.TLS_INSPECTION and "," in check.target:
+        hosts = [h.strip().lower() for h in check.target.split(",") if h.strip()]
+        return [(h, 443, happened(check)) for h in hosts]
+    regions = check.details.get("regions")
+    if check.category is C.WSS and isinstance(regions, Mapping):
+        found: list[tuple[str, int | None, str]] = []
+        for r in regions.values():
+            if not isinstance(r, Mapping) or r.get("status") not in ("fail", "warn"):
+                continue
+            summary = str(r.get("summary", ""))
+            m = _REGION_HOST.search(summary)
+            if m:
+                code = _REGION_STATUS.search(summary)
+                what = (f"WebSocket upgrade not passed (answered HTTP {code.group(1)})" if code and "upgrade" in summary
+                        else summary.split(": ", 1)[-1].rstrip("."))  # fmt: skip
+                found.append((m.group(1).lower(), 443, what))
+        if found:
+            return found
+    host, port = _endpoint(check)
+    return [(host, port, happened(check))]
+
+
 def it_rows(findings: Iterable[Finding], checks: Iterable[CheckResult]) -> tuple[ItRow, ...]:
-    """The table: one row per failed destination and protocol, grouped per destination in first-seen order."""
+    """The table: one row per failed destination and protocol, grouped per destination in first-seen order; the
+    same failure on two or more servers of one domain becomes one row for `*.domain`."""
+    checks = list(checks)
     by_id = {c.id: c for c in checks}
+    run_proxy = next((str(c.details["proxy"]) for c in checks if c.category is C.WSS and c.details.get("proxy")), "")
     rows: dict[tuple[str, str, str], list[str]] = {}
     order: list[str] = []
     for f in for_it(findings):
@@ -170,17 +203,49 @@ def it_rows(findings: Iterable[Finding], checks: Iterable[CheckResult]) -> tuple
             order.append(key[0])
             continue
         for check in failed:
-            host, port = _endpoint(check)
-            proto = _protocol(check, port)
-            key = (host, proto, happened(check))
-            act = action(f, check, host, port, proto)
-            rows.setdefault(key, [])
-            if act and act not in rows[key]:
-                rows[key].append(act)
-            order.append(host)
+            if isinstance(check.details.get("regions"), Mapping) and run_proxy and not check.details.get("proxy"):
+                check = replace(check, details={**check.details, "proxy": run_proxy})  # the same route as its siblings
+            for host, port, what in _endpoints(check):
+                proto = _protocol(check, port)
+                key = (host, proto, what)
+                act = action(f, check, host, port, proto)
+                rows.setdefault(key, [])
+                if act and act not in rows[key]:
+                    rows[key].append(act)
+                order.append(host)
     rank = {h: i for i, h in reversed(list(enumerate(order)))}
     keys = sorted(rows, key=lambda k: rank[k[0]])
-    return tuple(ItRow(k[0], k[1], k[2], " ".join(rows[k])) for k in keys)
+    return _by_domain([ItRow(k[0], k[1], k[2], " ".join(rows[k])) for k in keys])
+
+
+def _by_domain(rows: list[ItRow]) -> tuple[ItRow, ...]:
+    """Rows that differ only in a host of the same parent domain (three labels or more) become one `*.domain` row."""
+
+    def shape(r: ItRow) -> tuple[str, str, str, str] | None:
+        if r.destination.count(".") < 2 or " " in r.destination:
+            return None
+        parent = r.destination.split(".", 1)[1]
+        return parent, r.protocol, r.happened, r.action.replace(r.destination, "{host}")
+
+    groups: dict[tuple[str, str, str, str], list[ItRow]] = {}
+    for r in rows:
+        k = shape(r)
+        if k is not None:
+            groups.setdefault(k, []).append(r)
+    out: list[ItRow] = []
+    done: set[tuple[str, str, str, str]] = set()
+    for r in rows:
+        k = shape(r)
+        members = groups.get(k, []) if k is not None else []
+        if k is None or len({m.destination for m in members}) < 2:
+            out.append(r)
+            continue
+        if k in done:
+            continue
+        done.add(k)
+        wild = f"*.{k[0]}"
+        out.append(ItRow(wild, k[1], f"{k[2]} ({len(members)} servers)", k[3].replace("{host}", wild)))
+    return tuple(out)
 
 
 def table_text(rows: Iterable[ItRow]) -> str:

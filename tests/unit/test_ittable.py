@@ -8,7 +8,7 @@ import io
 import pytest
 
 from app.engine import audience
-from app.engine.ittable import CSV_HEADER, ItRow, it_rows, rows_of_json, table_csv, table_text
+from app.engine.ittable import CSV_HEADER, ItRow, _check_of_json, it_rows, rows_of_json, table_csv, table_text
 from app.engine.model import Category, CheckResult, ProfileRef, RunResult, Status, Verdict
 from app.engine.profile import load_profile
 from app.engine.verdict import assess
@@ -143,3 +143,20 @@ def test_steps_by_who_can_act(codes: tuple[str, ...], verdict: Verdict, first: s
     assert (audience.SEND_TO_IT in steps) is has_it
     assert any("help@example.org" in s for s in steps) is has_it  # support only once IT has something to change
     assert audience.verdict_words(verdict) in ("Will not work", "Works with reduced quality")
+
+
+def test_a_proxy_refusing_websockets_recorded_in_the_lab() -> None:
+    """The lab's ws_upgrade_blocked network (squid re-signs TLS and answers WebSocket upgrades 403): one row for all
+    ten regions' servers, with the action on the proxy, and one for the TLS inspection."""
+    import json
+    from pathlib import Path
+
+    doc = json.loads((Path(__file__).resolve().parents[1] / "gui" / "data" / "ws_upgrade_blocked.json").read_text())
+    checks = [c for c in (_check_of_json(c) for c in doc["checks"]) if c is not None]
+    a = assess(checks, load_profile("flo-recruit"))
+    assert it_rows(a.findings, checks) == (
+        ItRow("*.wss.daily.co", "WebSocket, TCP 443", "WebSocket upgrade not passed (answered HTTP 403) (10 servers)",
+              "On the proxy http://198.18.3.2:3131: allow CONNECT to *.wss.daily.co port 443 and WebSocket upgrades."),
+        ItRow("*.daily.co", "TLS, TCP 443", "TLS re-signed by Zscaler Root CA (2 servers)",
+              "Exempt *.daily.co from TLS inspection."),
+    )  # fmt: skip

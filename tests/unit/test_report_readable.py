@@ -91,9 +91,18 @@ def _pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 
 
+_KEEP: list[Any] = []
+
+
 @pytest.fixture(scope="module")
 def qt_pdf() -> None:
-    pytest.importorskip("PySide6.QtGui")
+    """A QApplication (not the QGuiApplication pdf.py would make), so GUI tests later in the run still work."""
+    widgets = pytest.importorskip("PySide6.QtWidgets")
+    if widgets.QApplication.instance() is None:
+        import os
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _KEEP.append(widgets.QApplication([]))  # alive for the whole session
 
 
 def test_offline_pdf_fits_on_two_pages(qt_pdf: None) -> None:
@@ -103,12 +112,11 @@ def test_offline_pdf_fits_on_two_pages(qt_pdf: None) -> None:
 
 def test_pdf_tables_never_straddle_a_page(qt_pdf: None) -> None:
     from PySide6.QtCore import QSizeF
-    from PySide6.QtGui import QGuiApplication, QTextDocument, QTextTable
+    from PySide6.QtGui import QTextDocument, QTextTable
 
     from app.report import html as html_report
     from app.report.pdf import keep_tables_on_one_page
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
     report = recorded("https_blocked.json").to_json()
     doc = QTextDocument()
     doc.setHtml(
