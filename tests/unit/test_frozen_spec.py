@@ -299,3 +299,19 @@ def test_a_cache_that_cannot_run_programs_falls_back_to_a_temporary_folder(launc
     assert result.returncode == 7, result.stderr
     result = _run_packed(tmp_path / "callready", cache, TMPDIR=str(temp))
     assert result.stdout.splitlines()[2].startswith(f"here:{temp}/callready-") and list(temp.iterdir()) == []
+
+
+def test_first_starts_at_the_same_time_share_one_copy(launcher: Path, tmp_path: Path) -> None:
+    """Two first starts race: each unpacks on its own, one rename wins, both run, one copy stays."""
+    import subprocess
+
+    crpack = _crpack()
+    build = crpack.pack(_folder(tmp_path, "hello"), tmp_path / "callready", launcher, "9.9.9")["build"]
+    cache = tmp_path / "cache"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "CALLREADY_CACHE_DIR": str(cache)}
+    procs = [
+        subprocess.Popen([str(tmp_path / "callready")], env=env, stdout=subprocess.PIPE, text=True) for _ in range(4)
+    ]
+    outs = [p.communicate(timeout=60)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4 and all(o.splitlines()[-1] == "hello" for o in outs)
+    assert [p.name for p in cache.iterdir()] == [build]

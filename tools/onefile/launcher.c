@@ -380,8 +380,7 @@ int main(int argc, char **argv) {
                 }
             }
             if (dest >= 0) close(dest);
-            remove_tree_at(rootfd, tmp);
-            if (why) die("cannot unpack", why);
+            remove_tree_at(rootfd, tmp); /* a full disk: the temporary folder may have room; damage shows there too */
         }
     }
 temporary:
