@@ -131,11 +131,28 @@ def opener_command(url: str, platform: str = sys.platform) -> list[str] | None:
     return ["xdg-open", url]
 
 
+def mail_command(url: str, attachment: Path | None, platform: str = sys.platform) -> list[str] | None:
+    """The command that opens a mailto: URL: on Linux `xdg-email --attach FILE URL` when xdg-email is there, which
+    attaches the report where the mail program allows (Thunderbird, Evolution, KMail); else the plain opener."""
+    if platform.startswith("linux") and attachment is not None and shutil.which("xdg-email"):
+        return ["xdg-email", "--attach", str(attachment), url]
+    return opener_command(url, platform)
+
+
 def open_external(url: str) -> bool:
     """Hand `url` (mailto:, file:) to the OS and say whether a program took it: the opener's exit status
     (xdg-open, open) or, on Windows, whether ShellExecute found a handler. Blocks up to OPENER_WAIT_S: call it
     from a worker thread."""
-    cmd = opener_command(url)
+    return _run(opener_command(url), url)
+
+
+def open_mail(url: str, attachment: Path | None = None) -> bool:
+    """Open the message in the mail program, with the report attached where the platform allows; True if a
+    program took it (same rules as open_external)."""
+    return _run(mail_command(url, attachment if attachment is not None and attachment.is_file() else None), url)
+
+
+def _run(cmd: list[str] | None, url: str) -> bool:
     if cmd is None:
         try:
             os.startfile(url)  # type: ignore[attr-defined]  # Windows only: raises OSError without a handler

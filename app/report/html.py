@@ -56,7 +56,7 @@ def view(report: Mapping[str, Any], system: Mapping[str, Any], meta: Mapping[str
     checks = [_noted(c) for c in report.get("checks", []) if isinstance(c, Mapping)]
     findings = sorted(
         (f for f in report.get("findings", []) if isinstance(f, Mapping)),
-        key=lambda f: _SEVERITY_ORDER.get(f.get("severity"), 3),
+        key=lambda f: _SEVERITY_ORDER.get(str(f.get("severity")), 3),
     )
     as_findings = [finding_of_json(f) for f in findings]
     verdict = str(report.get("verdict"))

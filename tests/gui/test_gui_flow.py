@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -371,6 +372,7 @@ def test_no_mail_program_is_said_plainly_with_copy_and_the_file(
     )
     opener.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("BROWSER", raising=False)  # xdg-email would try browsers after a failed xdg-open
     win = MainWindow(planners=recorded.planners("blocked"))  # the real opener: reporting.open_external
     qtbot.addWidget(win)
     win.show()
@@ -381,7 +383,12 @@ def test_no_mail_program_is_said_plainly_with_copy_and_the_file(
     win.share.folder.setText(str(tmp_path))
     press(qtbot, win.share.email)
     qtbot.waitUntil(lambda: "No email program opened" in win.share.status.text(), timeout=15000)
-    assert (bin_dir / "calls").read_text().startswith("mailto:support@florecruit.com?subject=")
+    from urllib.parse import unquote
+
+    called = unquote((bin_dir / "calls").read_text())  # via xdg-email, which asks xdg-open in the end
+    assert called.startswith("mailto:support@florecruit.com?subject=Flo Recruit network check")
+    if shutil.which("xdg-email", path="/usr/bin:/usr/local/bin"):
+        assert f"attach={win.bundle_path}" in called  # the report attached where the mail program allows
     assert win.share.status_icon.state is RowState.WARNING  # never a green tick when nothing opened
     assert win.bundle_path is not None and str(win.bundle_path) in win.share.status.text()
     assert win.share.copy.isVisibleTo(win) and win.share.show_file.isVisibleTo(win)
