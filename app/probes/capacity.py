@@ -133,11 +133,15 @@ async def load(a: ice.TurnSession, b: ice.TurnSession, deadline: float) -> tuple
     await asyncio.gather(a.send(b"CRLD-bind", b.relayed), b.send(b"CRLD-bind", a.relayed))
     loop = asyncio.get_running_loop()
     arrivals: dict[tuple[int, int], float] = {}
+    expected: dict[int, int] = {}
+    complete = asyncio.Event()
 
     def on_data(data: bytes, peer: tuple[str, int]) -> None:
         if len(data) >= 12 and data.startswith(MAGIC) and data != b"CRLD-bind":
             step, seq = struct.unpack("!II", data[4:12])
             arrivals.setdefault((step, seq), time.perf_counter())
+            if sum(1 for s, _ in arrivals if s == step) >= expected.get(step, -1):
+                complete.set()
 
     b.on_data.append(on_data)
     steps: list[Step] = []
@@ -152,6 +156,8 @@ async def load(a: ice.TurnSession, b: ice.TurnSession, deadline: float) -> tuple
             if total + count * size > MAX_TOTAL_BYTES or loop.time() + STEP_S + DRAIN_S > deadline:
                 break
             sent: list[float] = []
+            expected[index] = count
+            complete.clear()
             interval = STEP_S / count
             t0 = loop.time()
             for seq in range(count):
@@ -161,7 +167,11 @@ async def load(a: ice.TurnSession, b: ice.TurnSession, deadline: float) -> tuple
                 sent.append(time.perf_counter())
                 turn.bind_now(a, MAGIC + struct.pack("!II", index, seq) + padding, b_relayed)
             total += count * size
-            await asyncio.sleep(DRAIN_S)
+            try:  # late packets still queued on the link; none outstanding: on at once
+                async with asyncio.timeout(DRAIN_S):
+                    await complete.wait()
+            except TimeoutError:
+                pass
             mine = {seq: t for (s, seq), t in arrivals.items() if s == index}
             step = summarize_step(rate, sent, mine, idle_ms)
             if idle_ms is None and step.delay_ms is not None:  # the lowest rate is the idle reference
