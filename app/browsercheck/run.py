@@ -192,10 +192,11 @@ async def run_browser_check(
         await asyncio.to_thread(browser.stop)
     ms = int((time.perf_counter() - t0) * 1000)
     judged = judge_result(data, public_plan(plan), problem)
-    return tuple(_result(j, ms) for j in judged)
+    return tuple(to_check_result(j, ms) for j in judged)
 
 
-def _result(j: JudgedCheck, ms: int) -> CheckResult:
+def to_check_result(j: JudgedCheck, ms: int) -> CheckResult:
+    """A judged browser check as a CheckResult of the `browser` category."""
     oc = j.outcome
     return CheckResult(j.id, Category.BROWSER, j.target, j.title, oc.status, oc.summary, ms, oc.details, oc.findings)
 

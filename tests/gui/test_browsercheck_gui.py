@@ -13,8 +13,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.browsercheck.judge import judge_result
-from app.browsercheck.run import join_run
-from app.engine.model import Category, CheckResult, RunResult, Status
+from app.browsercheck.run import join_run, to_check_result
+from app.engine.model import Category, RunResult, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.gui.rows import RowState
@@ -43,11 +43,7 @@ RAW = {
 
 async def fake_runner(profile: Profile, options: RunOptions, run: RunResult, on_url: Any) -> RunResult:
     on_url("http://127.0.0.1:49152/TOKEN")
-    checks = [
-        CheckResult(j.id, Category.BROWSER, j.target, j.title, j.outcome.status, j.outcome.summary, 7,
-                    j.outcome.details, j.outcome.findings)  # fmt: skip
-        for j in judge_result(RAW, PLAN, "")
-    ]
+    checks = [to_check_result(j, 7) for j in judge_result(RAW, PLAN, "")]
     return join_run(run, checks, profile)
 
 

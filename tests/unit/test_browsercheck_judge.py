@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from app.browsercheck.judge import browser_name, judge_ice, judge_media, judge_result
-from app.browsercheck.run import PLACEHOLDER_PASSWORD, ice_plan, join_run, public_plan
+from app.browsercheck.run import PLACEHOLDER_PASSWORD, ice_plan, join_run, public_plan, to_check_result
 from app.engine.audience import steps
-from app.engine.model import Category, CheckResult, Status
+from app.engine.model import Category, Status
 from app.engine.options import RunOptions, turn_credentials
 from app.engine.profile import load_profile
 from tests.unit.report_fakes import run_result
@@ -126,8 +126,7 @@ def test_join_run_adds_the_browser_category_and_reassesses() -> None:
     run = run_result()
     profile = load_profile("flo-recruit")
     j = judge_media(raw({"ok": False, "error_name": "NotAllowedError"}, []))
-    check = CheckResult(j.id, Category.BROWSER, j.target, j.title, j.outcome.status, j.outcome.summary, 5,
-                        j.outcome.details, j.outcome.findings)  # fmt: skip
+    check = to_check_result(j, 5)
     joined = join_run(run, [check], profile)
     assert joined.checks[-1].category is Category.BROWSER and len(joined.checks) == len(run.checks) + 1
     assert joined.verdict.value == "blocked" and "browser_permission_denied" in {f.code for f in joined.findings}
