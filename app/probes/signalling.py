@@ -102,6 +102,10 @@ async def probe_worker(
 
 async def probe_other_regions(spec: SignallingDiscovery, regions: tuple[str, ...], ctx: RunContext) -> Outcome:
     """The remaining regions together: which answered, which did not (information: a call uses one region)."""
+    first = [await discover(spec, r, ctx, None) for r in spec.first]  # done already: this check runs after them
+    if first and all(a.failure is not None for a in first):
+        return Outcome(Status.SKIP, "Not tried: the discovery service could not be reached for the first regions "
+                                    f"({first[0].problem.rstrip('.')}).", {"regions": list(regions)})  # fmt: skip
     outcomes = await asyncio.gather(*(probe_worker(spec, r, ctx, None, OTHER_HOLD_S) for r in regions))
     passed = [r for r, o in zip(regions, outcomes, strict=True) if o.status in (Status.PASS, Status.WARN)]
     skipped = [r for r, o in zip(regions, outcomes, strict=True) if o.status is Status.SKIP]
