@@ -5,8 +5,7 @@ Run as root, one lab user at a time (docs/lab.md):
     flock /tmp/cr-lab.lock python bench/bench_check.py [--runs N] [--json OUT]
 
 Targets: under 8 s in `open` (aim 7, the credentialed relay loop and call-rate load included), under 15 s in
-`blackhole` (aim 10, everything but DNS
-silently dropped). Prints one line per run and a summary; exits 1 when a median misses its target.
+`blackhole` (aim 10, everything but DNS silently dropped). Prints one line per run and a summary; exits 1 when a median misses its target.
 """
 
 from __future__ import annotations
