@@ -14,7 +14,6 @@ import os
 import stat
 import sys
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -326,16 +325,14 @@ def effective_settings(settings: Sequence[SystemProxy]) -> SystemProxy:
     return first
 
 
-_RUNS: weakref.WeakKeyDictionary[Any, SystemRoutes] = weakref.WeakKeyDictionary()
-
-
 async def system_routes(ctx: RunContext) -> SystemRoutes:
-    """This run's proxy settings, read once per run (keyed on the run's shared resolver)."""
-    found = _RUNS.get(ctx.resolver)
-    if found is None:
+    """This run's proxy settings, read once per run (`RunContext.once`: per-run state lives on the run)."""
+
+    async def read() -> SystemRoutes:
         settings = await asyncio.to_thread(read_system)  # WinHTTP's DHCP detection can take seconds
-        found = _RUNS.setdefault(ctx.resolver, SystemRoutes(settings, ctx.options.nameservers))
-    return found
+        return SystemRoutes(settings, ctx.options.nameservers)
+
+    return await ctx.once("proxy:system-routes", read)
 
 
 async def route_for(url: str, ctx: RunContext) -> Route:
