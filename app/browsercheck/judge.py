@@ -149,6 +149,7 @@ def judge_ice(data: Mapping[str, Any], planned: Sequence[Mapping[str, Any]]) -> 
         relay = [c for c in cands if c["type"] == "relay"]
         details = {"browser_name": name, "transport": p.get("transport", ""), "relay_candidates": len(relay),
                    "errors": errors[:10], "with_credentials": bool(p.get("with_credentials")),
+                   "credentials_from": str(p.get("credentials_from") or ""),
                    "ms": _int(e.get("ms"))}  # fmt: skip
         if relay:
             oc = Outcome(Status.PASS, f"{name} got a relay address over {p.get('transport', '?').upper()}.", details)

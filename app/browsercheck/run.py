@@ -1,7 +1,8 @@
 """The browser check end to end: plan the ICE servers, serve the page, open the browser, judge, join the run.
 
 The ICE servers are the run's: the profile's STUN and TURN servers, the relays IT gave (with credentials, minted
-per run for a REST shared secret), and any STUN/TURN URL the run's checks contacted. TURN is gathered with
+per run for a REST shared secret), the platform's own ICE servers document (its short-lived credentials, as its
+pre-call test uses them in the browser) and any STUN/TURN URL the run's checks contacted. TURN is gathered with
 `iceTransportPolicy: "relay"` (only relay candidates count); a relay without credentials gets placeholder ones, so
 its 401 answer (RFC 8656 §6.4) proves it was reached. Credentials go only into the loopback page, never a result.
 """
@@ -26,11 +27,14 @@ from app.browsercheck.server import LocalPageServer
 from app.engine.model import Category, CheckResult, Outcome, RunResult, Severity, Verdict
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
+from app.engine.resolver import HostResolver
+from app.engine.runner import RunContext
 from app.engine.urls import UrlError, parse_ice_url
 from app.engine.verdict import assess
 from app.logs import redactor
-from app.probes import browser_policy, turn
+from app.probes import browser_policy, iceservers, turn
 from app.probes.browsers import Browser, find_browsers
+from app.probes.iceservers import PlatformIce, credentials_for
 
 log = logging.getLogger("callready.browsercheck")
 
@@ -41,27 +45,55 @@ PLACEHOLDER_USER, PLACEHOLDER_PASSWORD = "callready-check", "no-credentials"  # 
 ICE_CATEGORIES = (Category.STUN, Category.TURN_UDP, Category.TURN_TCP, Category.TURN_TLS)
 
 
-def ice_plan(profile: Profile, options: RunOptions, run: RunResult | None = None) -> list[dict[str, Any]]:
-    """The page's ICE entries: {url, kind, transport, policy, username, credential, with_credentials}."""
+def ice_plan(
+    profile: Profile, options: RunOptions, run: RunResult | None = None, platform: PlatformIce | None = None
+) -> list[dict[str, Any]]:
+    """The page's ICE entries: {url, kind, transport, policy, username, credential, with_credentials}: the
+    profile's and given servers, the run's STUN/TURN targets, and the platform's own ICE servers, with the
+    platform's short-lived credentials for its relays where no other credentials were given."""
     entries: dict[str, dict[str, Any]] = {}
     for s in profile.stun:
         entries.setdefault(str(s.url), _entry(str(s.url), "stun", s.url.transport, None))
+    given: set[str] = set()
     for t in turn.targets(profile, options):
         creds = t.credentials()
-        entries[str(t.url)] = _entry(str(t.url), "turn", t.url.transport, creds)
+        entries[str(t.url)] = _entry(str(t.url), "turn", t.url.transport, creds, t.origin)
+        if creds:
+            given.add(str(t.url))
+    urls = [e.url for e in platform.entries] if platform and platform.ok else []
     for c in run.checks if run else ():
         if c.category in ICE_CATEGORIES:
-            raw = c.target.split(" via ", 1)[0]
             try:
-                url = parse_ice_url(raw)
+                urls.append(parse_ice_url(c.target.split(" via ", 1)[0]))
             except UrlError:
                 continue
-            kind = "turn" if url.is_turn else "stun"
-            entries.setdefault(str(url), _entry(str(url), kind, url.transport, None))
+    for url in urls:
+        entries.setdefault(str(url), _entry(str(url), "turn" if url.is_turn else "stun", url.transport, None))
+    for key, e in entries.items():
+        creds = credentials_for(platform, parse_ice_url(key)) if e["kind"] == "turn" and key not in given else None
+        if creds:
+            entries[key] = _entry(key, "turn", e["transport"], creds, "platform")
     return list(entries.values())
 
 
-def _entry(url: str, kind: str, transport: str, creds: tuple[str, str] | None) -> dict[str, Any]:
+async def fetch_platform_ice(profile: Profile, options: RunOptions, timeout_s: float = 15.0) -> PlatformIce | None:
+    """The platform's ICE servers document, fetched as the network check fetches it (its credentials are
+    registered with the log redactor), or None when the profile names none or it cannot be had in time."""
+    if profile.ice_servers is None:
+        return None
+    loop = asyncio.get_running_loop()
+    resolver = HostResolver(min(8.0, timeout_s), profile.ipv4_only, options.nameservers)
+    ctx = RunContext(profile, options, resolver, loop.time() + timeout_s)
+    try:
+        return await asyncio.wait_for(iceservers.platform_ice(ctx), timeout_s)
+    except (TimeoutError, OSError) as exc:
+        log.info("platform ICE servers not fetched for the browser check: %s", type(exc).__name__)
+        return None
+    finally:
+        ctx.close()
+
+
+def _entry(url: str, kind: str, transport: str, creds: tuple[str, str] | None, source: str = "") -> dict[str, Any]:
     user, password = creds or (PLACEHOLDER_USER, PLACEHOLDER_PASSWORD)
     if creds:
         redactor().add(password)
@@ -73,6 +105,7 @@ def _entry(url: str, kind: str, transport: str, creds: tuple[str, str] | None) -
         "username": user if kind == "turn" else "",
         "credential": password if kind == "turn" else "",
         "with_credentials": bool(creds),
+        "credentials_from": (source or "given") if creds else "",
     }
 
 
@@ -156,9 +189,11 @@ async def run_browser_check(
     on_url: Callable[[str], None] | None = None,
     opener: Callable[[str], BrowserProcess] | None = None,
     on_data: Callable[[dict[str, Any] | None], None] | None = None,
+    use_platform_ice: bool = True,
 ) -> tuple[CheckResult, ...]:
     """Serve the page, open it, wait for its result (bounded by `timeout_s`), return the browser checks."""
-    plan = ice_plan(profile, options, run)
+    platform = await fetch_platform_ice(profile, options) if use_platform_ice else None
+    plan = ice_plan(profile, options, run, platform)
     config = {"ice": plan, "gather_timeout_ms": GATHER_TIMEOUT_MS, "min_level_ms": MIN_LEVEL_MS,
               "post": "", "platform": profile.name}  # fmt: skip
     t0 = time.perf_counter()

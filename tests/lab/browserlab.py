@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.browsercheck.run import BrowserProcess, ice_plan, public_plan, run_browser_check
+from app.browsercheck.run import BrowserProcess, fetch_platform_ice, ice_plan, public_plan, run_browser_check
 from app.engine.options import RunOptions, turn_credentials
 from app.engine.profile import load_profile
 from tests.lab.lab import TURN_PASSWORD, TURN_USER
@@ -117,6 +117,7 @@ async def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--deny", action="store_true")
     ap.add_argument("--screenshot", type=Path)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--no-platform-ice", action="store_true", help="leave out the platform's ICE servers document")
     args = ap.parse_args(argv)
     profile = load_profile(args.profile)
     options = RunOptions(turn=tuple(turn_credentials(u, TURN_USER, TURN_PASSWORD, None) for u in LAB_RELAYS))
@@ -129,10 +130,14 @@ async def main(argv: list[str] | None = None) -> int:
         return b
 
     try:
-        checks = await run_browser_check(profile, options, None, None, args.timeout, opener=opener, on_data=raw.append)
+        checks = await run_browser_check(
+            profile, options, None, None, args.timeout, opener=opener, on_data=raw.append,
+            use_platform_ice=not args.no_platform_ice,
+        )  # fmt: skip
     finally:
         shutil.rmtree(profile_dir, ignore_errors=True)
-    plan = public_plan(ice_plan(profile, options))
+    platform = None if args.no_platform_ice else await fetch_platform_ice(profile, options)
+    plan = public_plan(ice_plan(profile, options, None, platform))  # the plan the page had, without credentials
     print(json.dumps({"checks": [c.to_json() for c in checks], "raw": raw[0] if raw else None, "plan": plan}))
     return 0
 

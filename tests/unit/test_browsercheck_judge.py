@@ -142,3 +142,21 @@ def test_recorded_lab_results() -> None:
         rows = judge_result(case["raw"], case["plan"], "")
         got = {r.id: [r.outcome.status.value, list(r.outcome.findings)] for r in rows}
         assert got == case["expect"], path.name
+
+
+def test_ice_plan_takes_the_platforms_ice_servers_and_credentials() -> None:
+    from app.engine.urls import parse_ice_url
+    from app.probes.iceservers import IceEntry, PlatformIce
+
+    platform = PlatformIce("https://prod-ks.pluot.blue/tt-150331.json", True, (
+        IceEntry(parse_ice_url(STUN)),
+        IceEntry(parse_ice_url(TCP), "tok-user", "tok-secret"),
+        IceEntry(parse_ice_url("turn:global.turn.twilio.com:443?transport=tcp"), "tok-user", "tok-secret"),
+    ))  # fmt: skip
+    given = RunOptions(turn=(turn_credentials(UDP, "it-user", "it-secret", None),))
+    by = {e["url"]: e for e in ice_plan(load_profile("flo-recruit"), given, None, platform)}
+    assert (by[UDP]["credential"], by[UDP]["credentials_from"]) == ("it-secret", "given")  # IT's win
+    assert (by[TCP]["credential"], by[TCP]["credentials_from"]) == ("tok-secret", "platform")
+    assert by["turn:global.turn.twilio.com:443?transport=tcp"]["with_credentials"]
+    none = {e["url"]: e for e in ice_plan(load_profile("flo-recruit"), RunOptions(), None, None)}
+    assert none[TCP]["credential"] == PLACEHOLDER_PASSWORD and none[TCP]["credentials_from"] == ""
