@@ -7,6 +7,7 @@ measured directly."""
 from __future__ import annotations
 
 import asyncio
+import math
 import struct
 import time
 from collections.abc import Sequence
@@ -84,16 +85,26 @@ def summarize_step(rate_kbps: int, sent: Sequence[float], arrivals: dict[int, fl
     return Step(rate_kbps, len(sent), len(got), delivered, delay, queue)
 
 
-def ceiling(step: Step) -> bool:
-    """Pure: did this step hit what the link can carry?"""
-    lossy = step.loss_pct >= CEILING_LOSS_PCT and step.sent - step.received >= MIN_LOST
-    return lossy or (step.queue_ms or 0.0) >= CEILING_QUEUE_MS
+def ceiling(step: Step, baseline: Step | None = None) -> bool:
+    """Pure: did this step hit what the link can carry? Loss counts only when it rose with the rate: clearly above
+    the lowest step's (random loss, a flaky Wi-Fi, is flat across rates and is not a ceiling), by more than three
+    standard deviations of that rate plus two packets; or the queue grew by CEILING_QUEUE_MS."""
+    if (step.queue_ms or 0.0) >= CEILING_QUEUE_MS:
+        return True
+    lost = step.sent - step.received
+    if step.loss_pct < CEILING_LOSS_PCT or lost < MIN_LOST:
+        return False
+    if baseline is None or baseline is step:
+        return True
+    p0 = (baseline.sent - baseline.received + 1) / (baseline.sent + 2)  # smoothed: a clean baseline is not 0
+    expected = p0 * step.sent
+    return lost >= expected + 3 * math.sqrt(expected * (1 - p0)) + MIN_LOST
 
 
 def conclude(steps: Sequence[Step], idle_ms: float | None) -> Capacity:
     """Pure: the rate the link carried: the arrival rate at the first step that hit the ceiling (never above what
     was offered), else the highest step's rate (the link carries more than the test offers)."""
-    hit = next((s for s in steps if ceiling(s)), None)
+    hit = next((s for s in steps if ceiling(s, steps[0])), None)
     if hit is None:
         top = steps[-1]
         return Capacity(tuple(steps), float(top.rate_kbps), True, idle_ms, top.queue_ms, top.loss_pct)
@@ -178,7 +189,7 @@ async def load(a: ice.TurnSession, b: ice.TurnSession, deadline: float) -> tuple
                 idle_ms = step.delay_ms
                 step = summarize_step(rate, sent, mine, idle_ms)
             steps.append(step)
-            if ceiling(step):
+            if ceiling(step, steps[0]):
                 break
     finally:
         b.on_data.remove(on_data)

@@ -50,3 +50,16 @@ def test_bands_follow_the_platform() -> None:
     assert judge(mid, DAILY)[2] == ("capacity_below_hd",) and judge(mid, DAILY)[0] is Status.PASS
     fat = conclude([Step(r, 10, 10, float(r), 5.0, 0.0) for r in STEPS_KBPS], 5.0)
     assert judge(fat, DAILY) == (Status.PASS, judge(fat, DAILY)[1], ()) and "highest step" in judge(fat, DAILY)[1]
+
+
+def test_random_loss_is_not_a_ceiling_but_loss_rising_with_the_rate_is() -> None:
+    """A flaky Wi-Fi loses the same share at every rate; a thin link loses more as the rate rises (issue 21 + 22)."""
+    audio = Step(100, 26, 24, 100.0, 5.0, 0.0)  # 2 of 26 lost at random
+    assert not ceiling(Step(600, 30, 27, 560.0, 5.0, 0.0), audio)  # 10 % lost: the same random loss
+    assert not ceiling(Step(1500, 76, 68, 1400.0, 5.0, 0.0), audio)
+    random_run = conclude([audio, Step(600, 30, 27, 560.0, 5.0, 0.0), Step(1500, 76, 69, 1400.0, 5.0, 0.0),
+                           Step(2500, 126, 114, 2300.0, 5.0, 0.0)], 5.0)  # fmt: skip
+    assert random_run.above_highest
+    clean = Step(100, 26, 26, 100.0, 5.0, 0.0)
+    assert ceiling(Step(600, 30, 19, 290.0, 110.0, 105.0), clean)  # 256 kbit/s: 11 of 30 lost
+    assert ceiling(Step(600, 30, 30, 250.0, 420.0, 415.0), clean)  # a full queue, nothing lost (TCP relay)
