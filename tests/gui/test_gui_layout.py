@@ -107,3 +107,19 @@ def test_text_and_icons_follow_the_system_font(qtbot: Any, qloop: Any, qapp: Any
         assert layout_problems(large) == []
     finally:
         qapp.setFont(before)
+
+
+def test_the_smallest_window_with_advanced_open_scrolls_instead_of_clipping(qtbot: Any, qloop: Any) -> None:
+    win = MainWindow(planners=recorded.planners("ready", scale=0.05), open_url=lambda _u: True)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.resize(win.minimumSize())
+    win.welcome.advanced_toggle.setChecked(True)
+    win.welcome.email.setText("not-an-email")
+    win.welcome.proxy.setText("ftp://proxy.example")
+    win.start()  # two problems shown under their fields make the page taller still
+    assert layout_problems(win) == []
+    assert win.welcome.scroller.verticalScrollBar().maximum() > 0  # it scrolls
+    start = win.welcome.start
+    assert win.rect().contains(start.mapTo(win, start.rect().bottomRight()))  # Start stays in the window
