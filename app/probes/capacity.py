@@ -85,32 +85,47 @@ def summarize_step(rate_kbps: int, sent: Sequence[float], arrivals: dict[int, fl
     return Step(rate_kbps, len(sent), len(got), delivered, delay, queue)
 
 
-def ceiling(step: Step, baseline: Step | None = None) -> bool:
-    """Pure: did this step hit what the link can carry? Loss counts only when it rose with the rate: clearly above
-    the lowest step's (random loss, a flaky Wi-Fi, is flat across rates and is not a ceiling), by more than three
-    standard deviations of that rate plus two packets; or the queue grew by CEILING_QUEUE_MS."""
+def ceiling(step: Step, p0: float | None) -> bool:
+    """Pure: did this step hit what the link can carry? The queue grew by CEILING_QUEUE_MS, or loss rose with the
+    rate: over twice the loss `p0` expected at a rate the link carries, plus three standard deviations and two packets
+    (random loss, a flaky Wi-Fi, is flat across rates and is never a ceiling). Without any expectation (`p0` None),
+    only half the packets lost is one."""
     if (step.queue_ms or 0.0) >= CEILING_QUEUE_MS:
         return True
     lost = step.sent - step.received
     if step.loss_pct < CEILING_LOSS_PCT or lost < MIN_LOST:
         return False
-    if baseline is None or baseline is step:
-        return True
-    p0 = (baseline.sent - baseline.received + 1) / (baseline.sent + 2)  # smoothed: a clean baseline is not 0
+    if p0 is None:
+        return step.loss_pct >= 50.0
     expected = p0 * step.sent
-    return lost >= expected + 3 * math.sqrt(expected * (1 - p0)) + MIN_LOST
+    return lost >= 2 * expected + 3 * math.sqrt(expected * (1 - p0)) + MIN_LOST
 
 
-def conclude(steps: Sequence[Step], idle_ms: float | None) -> Capacity:
+def expected_loss(steps: Sequence[Step], index: int, prior: float | None) -> float | None:
+    """Pure: the random loss to expect at step `index`: for the first, the quality train's (`prior`, one-way over the
+    two crossings of this path); after it, the first step's, smoothed (a clean step is not 0)."""
+    if index == 0:
+        return prior
+    first = steps[0]
+    return (first.sent - first.received + 1) / (first.sent + 2)
+
+
+def two_crossings(loss_pct_per_crossing: float | None) -> float | None:
+    """Pure: the chance a packet is lost over two crossings of a link losing this share per crossing."""
+    if loss_pct_per_crossing is None:
+        return None
+    q = 1.0 - min(100.0, max(0.0, loss_pct_per_crossing)) / 100
+    return 1.0 - q * q
+
+
+def conclude(steps: Sequence[Step], idle_ms: float | None, prior: float | None = None) -> Capacity:
     """Pure: the rate the link carried: the arrival rate at the first step that hit the ceiling (never above what
     was offered), else the highest step's rate (the link carries more than the test offers)."""
-    hit = next((s for s in steps if ceiling(s, steps[0])), None)
+    hit = next((s for i, s in enumerate(steps) if ceiling(s, expected_loss(steps, i, prior))), None)
     if hit is None:
         top = steps[-1]
         return Capacity(tuple(steps), float(top.rate_kbps), True, idle_ms, top.queue_ms, top.loss_pct)
     carried = min(float(hit.rate_kbps), hit.delivered_kbps or 0.0)
-    if hit.loss_pct < CEILING_LOSS_PCT and hit.delivered_kbps is None:
-        carried = 0.0
     return Capacity(tuple(steps), round(carried, 1), False, idle_ms, hit.queue_ms, hit.loss_pct)
 
 
@@ -138,7 +153,9 @@ def relay_choice(results: list[CheckResult]) -> CheckResult | None:
     return next((r for r in results if r.id == path.check_id), None)
 
 
-async def load(a: ice.TurnSession, b: ice.TurnSession, deadline: float) -> tuple[list[Step], float | None]:
+async def load(
+    a: ice.TurnSession, b: ice.TurnSession, deadline: float, prior: float | None = None
+) -> tuple[list[Step], float | None]:
     """Send the steps A -> relay -> B, stopping at the ceiling, at MAX_TOTAL_BYTES or at `deadline` (loop time)."""
     assert b.relayed is not None and a.relayed is not None
     await asyncio.gather(a.send(b"CRLD-bind", b.relayed), b.send(b"CRLD-bind", a.relayed))
@@ -189,7 +206,7 @@ async def load(a: ice.TurnSession, b: ice.TurnSession, deadline: float) -> tuple
                 idle_ms = step.delay_ms
                 step = summarize_step(rate, sent, mine, idle_ms)
             steps.append(step)
-            if ceiling(step, steps[0]):
+            if ceiling(step, expected_loss(steps, index, prior)):
                 break
     finally:
         b.on_data.remove(on_data)
@@ -216,13 +233,17 @@ async def probe_capacity(ctx: RunContext) -> Outcome:
     if d.get("path") == "proxy":
         found = await turn.proxies_for(target.url, ctx)
         proxy = next((p for p in found if str(p) == d.get("via")), None)
+    media = next((r for r in ctx.results(Category.MEDIA) if r.status in (Status.PASS, Status.WARN)), None)
+    train_loss = media.details.get("loss_pct") if media is not None else None
+    prior = two_crossings(float(train_loss)) if isinstance(train_loss, (int, float)) else None
     details: dict[str, Any] = {"measured": True, "relay": str(target.url), "packet_bytes": PACKET_BYTES,
                                "steps_kbps": list(STEPS_KBPS)}  # fmt: skip
     sessions: list[ice.TurnSession] = []
     try:
         for _ in range(2):
             sessions.append(await turn.allocate(address, target.url, *creds, proxy=proxy))
-        steps, idle_ms = await load(sessions[0], sessions[1], asyncio.get_running_loop().time() + _budget(ctx))
+        deadline = asyncio.get_running_loop().time() + _budget(ctx)
+        steps, idle_ms = await load(sessions[0], sessions[1], deadline, prior)
     except (OSError, TimeoutError, net.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
         details.update({"measured": False, "error": str(exc) or type(exc).__name__})
         return Outcome(Status.SKIP, f"Not measured: the relay stopped working ({details['error']}).", details)
@@ -231,7 +252,7 @@ async def probe_capacity(ctx: RunContext) -> Outcome:
     if not steps or all(s.received == 0 for s in steps):
         details["measured"] = False
         return Outcome(Status.SKIP, "Not measured: nothing came back through the relay under load.", details)
-    cap = conclude(steps, idle_ms)
+    cap = conclude(steps, idle_ms, prior)
     bands = ctx.profile.media
     details.update({
         "carried_kbps": cap.carried_kbps, "need_kbps": bands.capacity_good_kbps,
@@ -247,7 +268,7 @@ async def probe_capacity(ctx: RunContext) -> Outcome:
 
 
 def _budget(ctx: RunContext) -> float:
-    return max(0.0, min(len(STEPS_KBPS) * (STEP_S + DRAIN_S), ctx.remaining_s() - 1.0))
+    return max(0.0, min(len(STEPS_KBPS) * (STEP_S + DRAIN_S) + 1.0, ctx.remaining_s() - 1.0))
 
 
 def plan(profile: Profile, options: RunOptions) -> list[Check]:
