@@ -200,7 +200,8 @@ _SPECS = [
     FindingSpec("browser_policy_relay_only", W, "A browser policy forces calls onto relays",
         "Your browser is set up by your IT team to send video only through relay servers; calls work with lower quality.",
         "{relay_policy}: disable_non_proxied_udp forces calls onto relays (TCP through the proxy when there is one). "
-        "Set it to default_public_interface_only or remove it for {domains}."),
+        "Set it to default_public_interface_only, or exempt the platform: add {domains} to WebRtcIPHandlingUrl with "
+        "handling default_public_interface_only."),
     FindingSpec("browser_policy_udp_ports", INFO, "A browser policy limits WebRTC's UDP ports",
         "",
         "{udp_port_policy}: the browser uses only these local UDP ports for calls; make sure the firewall lets them "

@@ -1,8 +1,10 @@
 """Pure readers and judges of managed browser policies: `reg export` text, plists (XML or binary), JSON files.
 
-Sources: Chromium's policy list (chromeenterprise.google/policies: WebRtcIPHandlingPolicy, WebRtcUdpPortRange,
+Sources: Chromium's policy list (chromeenterprise.google/policies: WebRtcIPHandling, WebRtcIPHandlingUrl, WebRtcUdpPortRange,
 AudioCaptureAllowed, VideoCaptureAllowed and their …AllowedUrls, URLBlocklist/URLAllowlist, ProxyMode/ProxyServer/
-ProxyPacUrl/ProxySettings; the URL blocklist filter format), Microsoft Edge's policy list (WebRtcLocalhostIpHandling)
+ProxyPacUrl/ProxySettings; the URL blocklist filter format), Microsoft Edge's policy list (WebRtcLocalhostIpHandling,
+WebRtcIPHandlingUrl). `WebRtcIPHandlingPolicy` is no policy: Chromium 156 lists it as an error and ignores it (seen in
+chrome://policy in the lab), so it is not read as one.
 and Mozilla's policy-templates (Permissions, WebsiteFilter, Preferences, Proxy; policies.json and the registry form).
 No function here reads a file or the registry: callers pass text or bytes.
 """
@@ -208,7 +210,7 @@ class PolicyIssue:
     source: str
 
     def describe(self) -> str:
-        """`Google Chrome: WebRtcIPHandlingPolicy = disable_non_proxied_udp (/etc/opt/chrome/…/x.json)`."""
+        """`Google Chrome: WebRtcIPHandling = disable_non_proxied_udp (/etc/opt/chrome/…/x.json)`."""
         return f"{self.browser}: {self.policy} = {self.value} ({self.source})"
 
 
@@ -333,6 +335,21 @@ def _blocked(blocklist: list[str], allowlist: list[str], hosts: Iterable[str], m
 _RELAY_ONLY = "disable_non_proxied_udp"
 
 
+def _relay_only(value: Any) -> bool:
+    """`disable_non_proxied_udp` (Chrome's value; Edge's ADMX also names it DisableNonProxiedUdp)."""
+    return isinstance(value, str) and value.strip().lower().replace("disablenonproxiedudp", _RELAY_ONLY) == _RELAY_ONLY
+
+
+def _records(value: Any) -> list[Mapping[str, Any]]:
+    """A list-of-dictionaries policy (a JSON string on Windows) -> its dictionaries."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return [r for r in value[:MAX_LIST] if isinstance(r, Mapping)] if isinstance(value, list) else []
+
+
 def judge_chromium(ps: PolicySet, names: PlatformNames) -> list[PolicyIssue]:
     """Policies of Chrome, Edge or Chromium that change calls on the platform."""
     p, out = ps.policies, []
@@ -340,10 +357,17 @@ def judge_chromium(ps: PolicySet, names: PlatformNames) -> list[PolicyIssue]:
     def issue(code: str, policy: str, value: Any) -> None:
         out.append(PolicyIssue(code, ps.browser, policy, _text(value), ps.source))
 
-    for name in ("WebRtcIPHandlingPolicy", "WebRtcLocalhostIpHandling"):
-        value = p.get(name)
-        if isinstance(value, str) and value.strip().lower().replace("disablenonproxiedudp", _RELAY_ONLY) == _RELAY_ONLY:
-            issue("browser_policy_relay_only", name, value)
+    per_url = next((r for r in _records(p.get("WebRtcIPHandlingUrl"))
+                    if any(content_pattern_matches(str(r.get("url", "")), h) for h in names.web_hosts)), None)  # fmt: skip
+    if per_url is not None:  # the first entry matching the platform's page decides, not the global policy
+        if _relay_only(per_url.get("handling")):
+            issue(
+                "browser_policy_relay_only", "WebRtcIPHandlingUrl", f"{per_url.get('url')}: {per_url.get('handling')}"
+            )
+    else:
+        for name in ("WebRtcIPHandling", "WebRtcLocalhostIpHandling"):
+            if _relay_only(p.get(name)):
+                issue("browser_policy_relay_only", name, p[name])
     if p.get("WebRtcUdpPortRange"):
         issue("browser_policy_udp_ports", "WebRtcUdpPortRange", p["WebRtcUdpPortRange"])
     for kind in ("Audio", "Video"):

@@ -97,7 +97,7 @@ def test_managed_policy_found_and_explained(lab: Lab, tmp_path: Path) -> None:
         managed = root / "etc" / "chromium" / "policies" / "managed"
         managed.mkdir(parents=True)
         (managed / "lab.json").write_text(
-            json.dumps({"WebRtcIPHandlingPolicy": "disable_non_proxied_udp", "VideoCaptureAllowed": False})
+            json.dumps({"WebRtcIPHandling": "disable_non_proxied_udp", "VideoCaptureAllowed": False})
         )
         out = tmp_path / "policy.json"
         profile_dir = tempfile.mkdtemp(prefix="cr-chromium-")
@@ -116,19 +116,23 @@ def test_managed_policy_found_and_explained(lab: Lab, tmp_path: Path) -> None:
     policy = next(c for c in result["checks"] if c["id"] == "browser:policy")
     assert policy["status"] == "fail"
     assert {(i["policy"], i["value"]) for i in policy["details"]["issues"]} == {
-        ("WebRtcIPHandlingPolicy", "disable_non_proxied_udp"),
+        ("WebRtcIPHandling", "disable_non_proxied_udp"),
         ("VideoCaptureAllowed", "false"),
     }
     findings = {f["code"]: f for f in result["findings"]}
     relay = findings["browser_policy_relay_only"]["it_action"]
-    assert (
-        "Chromium: WebRtcIPHandlingPolicy = disable_non_proxied_udp (/etc/chromium/policies/managed/lab.json)" in relay
-    )
+    assert "Chromium: WebRtcIPHandling = disable_non_proxied_udp (/etc/chromium/policies/managed/lab.json)" in relay
     assert "default_public_interface_only" in relay and "*.daily.co" in relay
     capture = findings["browser_policy_capture_blocked"]
     assert capture["severity"] == "error" and "VideoCaptureAllowedUrls" in capture["it_action"]
     assert result["verdict"] == "blocked"
     assert "Browser policies change calls" in proc.stdout and TURN_PASSWORD not in proc.stdout + proc.stderr
+    # Chromium obeys WebRtcIPHandling on an open network: no direct path, no UDP relay, the TCP relay only
+    rows = {c["id"]: c for c in result["checks"]}
+    assert rows["browser:direct"]["status"] == "fail", rows["browser:direct"]
+    assert rows[f"browser:relay:{UDP}"]["status"] == "fail", rows[f"browser:relay:{UDP}"]
+    assert rows[f"browser:relay:{TCP}"]["details"]["relay_candidates"] >= 1, rows[f"browser:relay:{TCP}"]
+    # VideoCaptureAllowed is not enforced when --use-fake-ui-for-media-stream answers the prompt (seen here)
 
 
 SERVE = """

@@ -28,7 +28,7 @@ def test_reg_export_parses_types_and_lists() -> None:
     keys = pp.parse_reg_export(pp.decode_reg_export((DATA / "windows" / "policies-export.reg").read_bytes()))
     chrome = keys[r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Google\Chrome"]
     assert chrome["VideoCaptureAllowed"] == 0 and chrome["AudioCaptureAllowed"] == 1
-    assert chrome["WebRtcIPHandlingPolicy"] == "disable_non_proxied_udp"
+    assert chrome["WebRtcIPHandling"] == "disable_non_proxied_udp"
     assert keys[r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Edge"]["ExtensionInstallForcelist"] == ["abc"]
     tree = pp.registry_tree(keys, r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Google\Chrome")
     assert tree["URLBlocklist"] == ["*.daily.co", "facebook.com"]
@@ -47,7 +47,7 @@ def test_windows_export_findings() -> None:
     }
     issues = pp.judge(sets, NAMES)
     assert codes(issues) == {
-        ("browser_policy_relay_only", "Google Chrome", "WebRtcIPHandlingPolicy"),
+        ("browser_policy_relay_only", "Google Chrome", "WebRtcIPHandling"),
         ("browser_policy_udp_ports", "Google Chrome", "WebRtcUdpPortRange"),
         ("browser_policy_capture_blocked", "Google Chrome", "VideoCaptureAllowed"),
         ("browser_policy_url_blocked", "Google Chrome", "URLBlocklist"),
@@ -107,7 +107,7 @@ def test_mac_managed_preferences_xml_and_binary() -> None:
         ("Microsoft Edge", "/Library/Managed Preferences/jordan/com.microsoft.Edge.plist"),
     }
     assert codes(pp.judge(sets, NAMES)) == {
-        ("browser_policy_relay_only", "Google Chrome", "WebRtcIPHandlingPolicy"),
+        ("browser_policy_relay_only", "Google Chrome", "WebRtcIPHandling"),
         # audio is allowed for https://[*.]daily.co; video is not
         ("browser_policy_capture_blocked", "Google Chrome", "VideoCaptureAllowed"),
         ("browser_policy_udp_ports", "Microsoft Edge", "WebRtcUdpPortRange"),
@@ -149,7 +149,7 @@ def test_linux_tree() -> None:
         "browser_policy_webrtc_off", "browser_policy_proxy",
     }  # fmt: skip
     assert out.details["relay_policy"] == (
-        "Google Chrome: WebRtcIPHandlingPolicy = disable_non_proxied_udp (/etc/opt/chrome/policies/managed/corp.json)"
+        "Google Chrome: WebRtcIPHandling = disable_non_proxied_udp (/etc/opt/chrome/policies/managed/corp.json)"
     )
     # Chromium: "*" blocks everything; ".daily.co" allows daily.co itself, not its subdomains
     chromium = next(i for i in out.details["issues"] if i["browser"] == "Chromium")
@@ -212,3 +212,26 @@ def test_policy_root_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     shutil.copytree(DATA / "linux", tmp_path, dirs_exist_ok=True)
     sets, _ = bp.read_policy_sets(platform="linux")
     assert len(sets) == 4
+
+
+@pytest.mark.parametrize(
+    ("policies", "expected"),
+    [
+        ({"WebRtcIPHandling": "disable_non_proxied_udp"}, [("WebRtcIPHandling", "disable_non_proxied_udp")]),
+        ({"WebRtcLocalhostIpHandling": "DisableNonProxiedUdp"}, [("WebRtcLocalhostIpHandling", "DisableNonProxiedUdp")]),
+        ({"WebRtcIPHandling": "default_public_interface_only"}, []),
+        ({"WebRtcIPHandlingPolicy": "disable_non_proxied_udp"}, []),  # no such policy: Chromium ignores it
+        # the first WebRtcIPHandlingUrl entry matching the platform's page decides
+        ({"WebRtcIPHandling": "disable_non_proxied_udp",
+          "WebRtcIPHandlingUrl": [{"url": "https://[*.]daily.co", "handling": "default"}]}, []),
+        ({"WebRtcIPHandling": "default",
+          "WebRtcIPHandlingUrl": [{"url": "*.daily.co", "handling": "disable_non_proxied_udp"}]},
+         [("WebRtcIPHandlingUrl", "*.daily.co: disable_non_proxied_udp")]),
+        ({"WebRtcIPHandling": "disable_non_proxied_udp",
+          "WebRtcIPHandlingUrl": '[{"url": "https://example.org", "handling": "default"}]'},
+         [("WebRtcIPHandling", "disable_non_proxied_udp")]),
+    ],
+)  # fmt: skip
+def test_webrtc_ip_handling(policies: dict[str, object], expected: list[tuple[str, str]]) -> None:
+    issues = pp.judge_chromium(pp.PolicySet("Google Chrome", "test", policies), NAMES)
+    assert [(i.policy, i.value) for i in issues if i.code == "browser_policy_relay_only"] == expected
