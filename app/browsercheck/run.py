@@ -246,10 +246,36 @@ async def policy_check(profile: Profile) -> CheckResult:
                        oc.status, oc.summary, ms, oc.details, oc.findings)  # fmt: skip
 
 
+_POLICY_BROWSER = {"Google Chrome": "Chrome", "Microsoft Edge": "Edge", "Chromium": "Chromium", "Firefox": "Firefox"}
+
+
+def explained_by_policy(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
+    """A camera/microphone refusal in a browser whose policy blocks capture is the policy's doing (IT's change),
+    not the person's: `browser_permission_denied` is dropped from that media check and the policy named."""
+    policy = next((c for c in checks if c.id == "browser:policy"), None)
+    issues = policy.details.get("issues", []) if policy else []
+    blocked = {
+        _POLICY_BROWSER.get(i.get("browser"), "?") for i in issues if i.get("code") == "browser_policy_capture_blocked"
+    }
+    out = []
+    for c in checks:
+        name = str(c.details.get("browser_name", ""))
+        if (
+            c.id == "browser:media"
+            and "browser_permission_denied" in c.findings
+            and any(name.startswith(b) for b in blocked)
+        ):
+            summary = f"{c.summary} A browser policy set by IT blocks the camera or microphone (see that check)."
+            findings = tuple(f for f in c.findings if f != "browser_permission_denied")
+            c = dataclasses.replace(c, summary=summary, findings=findings)
+        out.append(c)
+    return tuple(out)
+
+
 def join_run(run: RunResult, checks: Sequence[CheckResult], profile: Profile) -> RunResult:
     """The run with the browser checks added (replacing earlier ones of the same id) and assessed again."""
     ids = {c.id for c in checks}
-    merged = tuple(c for c in run.checks if c.id not in ids) + tuple(checks)
+    merged = explained_by_policy(tuple(c for c in run.checks if c.id not in ids) + tuple(checks))
     a = assess(merged, profile, run.ended_by)
     return dataclasses.replace(run, checks=merged, verdict=a.verdict, reason=a.reason, findings=a.findings,
                                it_message=a.it_message)  # fmt: skip
@@ -258,6 +284,7 @@ def join_run(run: RunResult, checks: Sequence[CheckResult], profile: Profile) ->
 def browser_only_result(run: RunResult, profile: Profile) -> RunResult:
     """A result holding only browser checks: findings as assessed, the verdict from their severities alone
     (the network checks were not run, so they are not 'unknown')."""
+    run = dataclasses.replace(run, checks=explained_by_policy(run.checks))
     a = assess(run.checks, profile, run.ended_by)
     severities = {f.severity for f in a.findings}
     if Severity.ERROR in severities:

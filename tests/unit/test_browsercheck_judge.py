@@ -11,7 +11,7 @@ import pytest
 from app.browsercheck.judge import browser_name, judge_ice, judge_media, judge_result
 from app.browsercheck.run import PLACEHOLDER_PASSWORD, ice_plan, join_run, public_plan, to_check_result
 from app.engine.audience import steps
-from app.engine.model import Category, Status
+from app.engine.model import Category, CheckResult, Status
 from app.engine.options import RunOptions, turn_credentials
 from app.engine.profile import load_profile
 from tests.unit.report_fakes import run_result
@@ -160,3 +160,21 @@ def test_ice_plan_takes_the_platforms_ice_servers_and_credentials() -> None:
     assert by["turn:global.turn.twilio.com:443?transport=tcp"]["with_credentials"]
     none = {e["url"]: e for e in ice_plan(load_profile("flo-recruit"), RunOptions(), None, None)}
     assert none[TCP]["credential"] == PLACEHOLDER_PASSWORD and none[TCP]["credentials_from"] == ""
+
+
+@pytest.mark.parametrize(("ua", "kept"), [(UA.replace("HeadlessChrome", "Chrome"), False), ("Firefox/128.0", True)])
+def test_a_refusal_explained_by_a_capture_policy_is_its_doing(ua: str, kept: bool) -> None:
+    from app.probes.browser_policy import judge_policies, platform_names
+    from app.probes.policy_parsers import PolicySet
+
+    profile = load_profile("flo-recruit")
+    oc = judge_policies([PolicySet("Google Chrome", "/etc/opt/chrome/policies/managed/x.json",
+                                   {"VideoCaptureAllowed": False})], [], platform_names(profile))  # fmt: skip
+    policy = CheckResult("browser:policy", Category.BROWSER, "managed browser policies", "t", oc.status, oc.summary, 1,
+                         oc.details, oc.findings)  # fmt: skip
+    media = to_check_result(judge_media({"user_agent": ua, "media": {"ok": False, "error_name": "NotAllowedError"}}), 1)
+    joined = join_run(run_result(), [policy, media], profile)
+    codes = {f.code for f in joined.findings}
+    assert "browser_policy_capture_blocked" in codes and ("browser_permission_denied" in codes) is kept
+    if not kept:
+        assert "policy set by IT" in next(c for c in joined.checks if c.id == "browser:media").summary
