@@ -76,7 +76,8 @@ class LocalPageServer:
     # ------------------------------------------------------------ HTTP
 
     def _refuse(self, why: str) -> None:
-        self.refused.append(why)
+        if len(self.refused) < 100:  # bounded: a local flood cannot grow it
+            self.refused.append(why)
         log.info("browser check page: refused a request (%s)", why)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
