@@ -1,11 +1,13 @@
 """The optional browser step of the wizard (issue 18): from the result page, run, rows, back to the joined result.
 
 The browser itself is replaced by a runner that answers with a recorded page result, so no socket is opened here;
-tests/lab/test_browser_lab.py drives the real page with Chromium. Saves docs/screenshots/browser-step@1x.png.
+tests/lab/test_browser_lab.py drives the real page with Chromium. CR_RECORD_BROWSER=1 saves
+docs/screenshots/browser-step@1x.png.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,7 @@ async def fake_runner(profile: Profile, options: RunOptions, run: RunResult, on_
     return join_run(run, checks, profile)
 
 
-def test_browser_step_joins_the_run(qtbot: Any, qloop: Any) -> None:
+def test_browser_step_joins_the_run(qtbot: Any, qloop: Any, tmp_path: Path) -> None:
     win = MainWindow(planners=recorded.planners("ready"), open_url=lambda url: True)
     qtbot.addWidget(win)
     win.show()
@@ -69,8 +71,8 @@ def test_browser_step_joins_the_run(qtbot: Any, qloop: Any) -> None:
         "Backup video route from the browser (relays)": "Passed",
     }
     assert page.status_icon.state is RowState.FAILED and "problem" in page.status.text()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert page.grab().save(str(SHOTS / "browser-step@1x.png"), "PNG", 0)
+    folder = SHOTS if os.environ.get("CR_RECORD_BROWSER") else tmp_path  # docs/screenshots only when asked
+    assert page.grab().save(str(folder / "browser-step@1x.png"), "PNG", 0)
     qtbot.mouseClick(page.done, Qt.MouseButton.LeftButton)
     assert win.stack.currentWidget() is win.result_page
     assert win.result.verdict.value == "blocked"

@@ -30,7 +30,7 @@ TCP443 = "turn:global.turn.twilio.com:443?transport=tcp"
 
 def drive(lab: Lab, name: str, *args: str) -> dict[str, Any]:
     """One browser check with headless Chromium in cr-client; CR_RECORD_BROWSER=1 keeps the page's raw result
-    as a recorded input for tests/unit/test_browsercheck_judge.py."""
+    as a recorded input for tests/unit/test_browsercheck_judge.py (and the page's screenshot in docs/screenshots)."""
     proc = lab.run([sys.executable, "-m", "tests.lab.browserlab", *args], timeout=150)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -46,10 +46,10 @@ def by_id(out: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in out["checks"]}
 
 
-def test_open_network_direct_and_relay_candidates(lab: Lab) -> None:
+def test_open_network_direct_and_relay_candidates(lab: Lab, tmp_path: Path) -> None:
     lab.apply("open")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    out = drive(lab, "open", "--screenshot", str(SHOTS / "browser-check-page.png"))
+    shot = (SHOTS if os.environ.get("CR_RECORD_BROWSER") else tmp_path) / "browser-check-page.png"
+    out = drive(lab, "open", "--screenshot", str(shot))
     c = by_id(out)
     assert c["browser:media"]["status"] == "pass", c["browser:media"]
     assert c["browser:media"]["details"]["devices"]["videoinput"] >= 1
@@ -65,7 +65,7 @@ def test_open_network_direct_and_relay_candidates(lab: Lab) -> None:
     assert row["status"] == "pass" and row["details"]["relay_candidates"] >= 1, row
     assert row["details"]["credentials_from"] == "platform"
     assert not any(x["findings"] for x in out["checks"])
-    assert (SHOTS / "browser-check-page.png").stat().st_size > 10_000
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
 
 
 def test_udp_blocked_relay_over_tcp_only(lab: Lab) -> None:
