@@ -159,6 +159,9 @@ def judge_ice(data: Mapping[str, Any], planned: Sequence[Mapping[str, Any]]) -> 
                          f"credentials (401){why}.", details)  # fmt: skip
         elif not e:
             oc = Outcome(Status.SKIP, f"{name} did not report this relay.", details)
+        elif not p.get("with_credentials") and data.get("ice_error_events") is False and not errors:
+            oc = Outcome(Status.SKIP, f"{name} cannot show a relay's answer without credentials (no "
+                         "icecandidateerror): not proved from the browser.", details)  # fmt: skip
         else:
             codes = sorted({err["code"] for err in errors if err["code"]})
             tail = f" (errors {', '.join(map(str, codes))})" if codes else ""

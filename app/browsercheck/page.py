@@ -72,7 +72,10 @@ _PAGE = r"""<!doctype html>
 <script>
 "use strict";
 const CONFIG = __CONFIG__;
-const result = { version: 1, user_agent: navigator.userAgent, media: {}, devices: {}, ice: [], started_ms: Date.now() };
+const result = { version: 1, user_agent: navigator.userAgent, media: {}, devices: {}, ice: [], started_ms: Date.now(),
+                 // Firefox before 150 has no icecandidateerror: a relay's 401 cannot be seen there
+                 ice_error_events: typeof RTCPeerConnection !== "undefined" &&
+                                   "onicecandidateerror" in RTCPeerConnection.prototype };
 
 function step(id, cls, word, text, help) {
   const li = document.getElementById(id);

@@ -178,3 +178,11 @@ def test_a_refusal_explained_by_a_capture_policy_is_its_doing(ua: str, kept: boo
     assert "browser_policy_capture_blocked" in codes and ("browser_permission_denied" in codes) is kept
     if not kept:
         assert "policy set by IT" in next(c for c in joined.checks if c.id == "browser:media").summary
+
+
+def test_a_browser_without_icecandidateerror_proves_no_relay_without_credentials() -> None:
+    data = raw({}, [ice(STUN, ["srflx"]), ice(UDP, []), ice(TCP, [])])
+    data["ice_error_events"] = False  # Firefox before 150
+    by = {r.id: r.outcome for r in judge_ice(data, PLAN)}
+    assert by[f"browser:relay:{TCP}"].status is Status.SKIP  # no credentials: unknown, never a failure
+    assert by[f"browser:relay:{UDP}"].status is Status.FAIL  # with credentials a relay candidate was due
