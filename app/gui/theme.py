@@ -54,6 +54,11 @@ QPushButton:default:focus {{ border: 2px solid palette(window-text); }}
 QPushButton:disabled {{ color: palette(mid); }}
 QCheckBox, QToolButton {{ border: 2px solid transparent; border-radius: 4px; padding: 1px 3px; }}
 QCheckBox:focus, QToolButton:focus {{ border-color: palette(highlight); }}
+QComboBox {{ border: 1px solid palette(mid); border-radius: 3px; padding: 3px 18px 3px 4px; background: palette(button);
+  color: palette(button-text); }}
+QComboBox:focus {{ border: 2px solid palette(highlight); padding: 2px 17px 2px 3px; }}
+QTextBrowser {{ border: 1px solid palette(mid); }}
+QTextBrowser:focus {{ border: 2px solid palette(highlight); }}
 QLineEdit {{ border: 1px solid palette(mid); border-radius: 3px; padding: 3px; background: palette(base); }}
 QLineEdit:focus {{ border: 2px solid palette(highlight); padding: 2px; }}
 QLineEdit[problem="error"] {{ border: 2px solid {error}; padding: 2px; }}

@@ -475,5 +475,7 @@ def test_summary_rows_are_not_tab_stops_and_buttons_show_focus(make: Any, qtbot:
     wait_result(qtbot, win)
     assert all(w.focusPolicy() == Qt.FocusPolicy.NoFocus for w in win.result_page._row_widgets)
     sheet = QApplication.instance().styleSheet()  # type: ignore[union-attr]
-    assert "QPushButton:focus" in sheet and "QCheckBox:focus, QToolButton:focus" in sheet
+    for kind in ("QPushButton", "QComboBox", "QLineEdit", "QTextBrowser"):
+        assert f"{kind}:focus" in sheet, kind
+    assert "QCheckBox:focus, QToolButton:focus" in sheet
     assert "&Advanced" in win.welcome.advanced_toggle.text()
