@@ -96,7 +96,13 @@ def build_bundle(
     raw_facts["anonymized"] = anonymize
     facts_out = red.data(raw_facts, keep)
 
-    meta = {"file_name": name, "created_at": created, "anonymized": anonymize, "support": profile.support_email}
+    meta = {
+        "file_name": name,
+        "created_at": created,
+        "anonymized": anonymize,
+        "support": profile.support_email,
+        "browser_advice": profile.browser_advice,
+    }  # the app's steps need both (app.engine.audience.steps)
     files: dict[str, bytes] = {
         "report.json": _json(report),
         "report.html": _utf8(red.text(html_report.render_html(report, facts_out, meta))),

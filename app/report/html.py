@@ -64,7 +64,9 @@ def view(report: Mapping[str, Any], system: Mapping[str, Any], meta: Mapping[str
         v = Verdict(verdict)
     except ValueError:
         v = Verdict.INCOMPLETE
-    browser = next((f.advice for f in as_findings if f.code == "browser_missing" and f.advice), "")
+    browser = str(meta.get("browser_advice") or "") or next(
+        (f.advice for f in as_findings if f.code == "browser_missing" and f.advice), ""
+    )
     steps = audience.steps(v, as_findings, browser, str(meta.get("support") or ""))
     failed_any = any(c.get("status") == "fail" for c in checks)
     shown = [c for c in checks if not (failed_any and c.get("status") == "skip")]

@@ -58,7 +58,8 @@ def test_offline_report_reads_like_the_app() -> None:
     result = recorded("offline.json")
     page = files("offline.json")["report.html"].decode()
     assert "<h1>Will not work</h1>" in page and ">blocked<" not in page.lower()  # the app's words, not the code
-    steps = audience.steps(result.verdict, result.findings, "", "support@florecruit.com")
+    profile = load_profile("flo-recruit")
+    steps = audience.steps(result.verdict, result.findings, profile.browser_advice, profile.support_email)
     for s in steps:  # the same steps as the app, in the same order
         assert s.replace("'", "&#39;") in page
     assert "Nothing for IT to change" in page
@@ -148,3 +149,22 @@ def test_bundle_pdf_and_zip_still_open(tmp_path: Path, qt_pdf: None) -> None:
     path.write_bytes(pack(b))
     with zipfile.ZipFile(path) as zf:
         assert {"report.html", "report.pdf", "report.json"} <= set(zf.namelist())
+
+
+def test_a_degraded_report_has_the_apps_steps_browser_tip_included() -> None:
+    import dataclasses
+
+    from app.engine.model import Verdict
+
+    result = recorded("https_blocked.json")
+    result = dataclasses.replace(result, verdict=Verdict.DEGRADED)  # the tip is given when calls can work
+    profile = load_profile("flo-recruit")
+    page = build_bundle(result, profile, RunOptions(), "", True, facts=FACTS, make_pdf=_no_pdf).files["report.html"]
+    steps = audience.steps(result.verdict, result.findings, profile.browser_advice, profile.support_email)
+    assert profile.browser_advice in steps
+    listed = page.decode().split('<ol class="steps">', 1)[1].split("</ol>", 1)[0]
+    assert listed.count("<li>") == len(steps)
+
+
+def _no_pdf(_html: str, _title: str) -> bytes:
+    raise RuntimeError("not needed here")
