@@ -310,7 +310,8 @@ class MainWindow(QMainWindow):
         self.share.set_status("Saving the report…", RowState.RUNNING)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            args = (self.result, self.profile, self.options, log_text, folder, self.share.anonymize.isChecked())
+            profile = dataclasses.replace(self.profile, support_email=self.support_email)  # IT's address, as shown
+            args = (self.result, profile, self.options, log_text, folder, self.share.anonymize.isChecked())
             with ThreadPoolExecutor(1, thread_name_prefix="callready-save") as pool:
                 path = await asyncio.get_running_loop().run_in_executor(pool, reporting.write_bundle, *args)
         except reporting.ReportUnavailable as exc:
