@@ -31,6 +31,7 @@ INTERVIEWER_CODES = frozenset(
         "browser_no_device",  # plug in or switch on a camera/microphone
         "browser_device_busy",  # close the other video app
         "browser_check_unfinished",  # run the browser check again
+        "low_capacity",  # a thin connection: a cable, nearer the Wi-Fi, pause uploads (no firewall change helps)
     }
 )
 # A sign-in page in the way explains every connection that failed: nothing is IT's until the person has signed in

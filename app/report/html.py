@@ -13,6 +13,7 @@ import jinja2
 from app.engine import audience
 from app.engine.audience import finding_of_json, verdict_words
 from app.engine.findings import CATALOGUE
+from app.engine.gauge import capacity_gauge_json
 from app.engine.ittable import rows_of_json
 from app.engine.model import Category, Severity, Verdict
 
@@ -84,6 +85,7 @@ def view(report: Mapping[str, Any], system: Mapping[str, Any], meta: Mapping[str
     own = [f for f in audience.problems(as_findings) if f.code in audience.INTERVIEWER_CODES]
     return {
         "r": report,
+        "gauge": capacity_gauge_json(report),
         "headline": verdict_words(verdict),
         "sentence": SENTENCES.get(verdict, ""),
         "steps": steps,

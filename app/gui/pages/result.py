@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from types import MappingProxyType
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QTextBrowser,
@@ -18,11 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.gauge import CapacityGauge, capacity_gauge
 from app.engine.ittable import it_rows, table_csv
 from app.engine.model import RunResult
 from app.gui.rows import RowBoard, RowState, final_rows
 from app.gui.widgets import CheckRowWidget, FittedBrowser, StatusIcon, button, heading, page_layout, paragraph
 from app.gui.wording import details_html, headline, interviewer_can_fix, it_table_html, needs_it, steps
+
+BAND_COLOURS = MappingProxyType({"low": "#d93025", "fair": "#f9ab00", "good": "#1e8e3e"})  # red, amber, green
 
 
 class ResultPage(QWidget):
@@ -51,6 +56,18 @@ class ResultPage(QWidget):
         self.steps.setTextFormat(Qt.TextFormat.RichText)
         self.steps.setAccessibleName("What to do")
         QVBoxLayout(self.steps_box).addWidget(self.steps)
+
+        self.gauge_box = QGroupBox("Your connection's capacity")
+        self.gauge_text = paragraph("")
+        self.gauge_bar = QProgressBar()
+        self.gauge_bar.setRange(0, 1000)
+        self.gauge_bar.setTextVisible(False)
+        self.gauge_bar.setFixedHeight(self.fontMetrics().height())
+        self.gauge_bar.setAccessibleName("Capacity carried compared with what video needs")
+        gauge_layout = QVBoxLayout(self.gauge_box)
+        gauge_layout.addWidget(self.gauge_text)
+        gauge_layout.addWidget(self.gauge_bar)
+        self.gauge_box.setVisible(False)
 
         self.rows_box = QGroupBox("Summary")
         self.rows_layout = QVBoxLayout(self.rows_box)
@@ -93,6 +110,7 @@ class ResultPage(QWidget):
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addLayout(top)
         inner.addWidget(self.steps_box)
+        inner.addWidget(self.gauge_box)
         inner.addWidget(self.it_box)
         inner.addWidget(self.rows_box)
         inner.addWidget(self.browser, 0, Qt.AlignmentFlag.AlignLeft)  # the optional browser step
@@ -131,6 +149,7 @@ class ResultPage(QWidget):
         self.reason.setText(h.reason)
         items = "".join(f"<li>{html.escape(s, quote=False)}</li>" for s in steps(result, browser_advice, support))
         self.steps.setText(f"<ol style='margin-left:0'>{items}</ol>")
+        self.show_gauge(capacity_gauge(result))
         self.it_box.setVisible(needs_it(result))
         self.it_text.setPlainText(result.it_message)
         table = it_rows(result.findings, result.checks)
@@ -153,6 +172,17 @@ class ResultPage(QWidget):
         self.again.setDefault(own)
         self.share.setDefault(not own)
         self.share.setText("&Save or send the report…" if not own else "&Save the report…")
+
+    def show_gauge(self, gauge: CapacityGauge | None) -> None:
+        """The carried rate against what video needs (issue 22); hidden when capacity was not measured."""
+        self.gauge_box.setVisible(gauge is not None)
+        if gauge is None:
+            return
+        self.gauge_text.setText(gauge.text())
+        self.gauge_bar.setValue(round(gauge.fraction * 1000))
+        self.gauge_bar.setAccessibleDescription(gauge.text())
+        colour = BAND_COLOURS[gauge.band]
+        self.gauge_bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; border-radius: 3px; }}")
 
     def _toggle_details(self, on: bool) -> None:
         self.details.setVisible(on)
