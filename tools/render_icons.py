@@ -1,7 +1,7 @@
 """Render resources/icons/callready.svg into the installers' icons (Qt's SVG renderer, offscreen).
 
-    python tools/render_icons.py            # installers/linux/callready.png (256 px)
-    python tools/render_icons.py --all      # also callready.ico (Windows) and callready.icns (macOS), via Pillow
+python tools/render_icons.py            # installers/linux/callready.png (256 px)
+python tools/render_icons.py --all      # also callready.ico (Windows) and callready.icns (macOS), via Pillow
 """
 
 from __future__ import annotations

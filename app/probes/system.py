@@ -35,4 +35,6 @@ async def probe_browsers(ctx: RunContext) -> Outcome:
 def plan(profile: Profile, options: RunOptions) -> list[Check]:
     """One check for the recommended browser."""
     title = f"{profile.recommended_browser or 'A supported browser'} is installed"
-    return [Check("system:browser", Category.SYSTEM, profile.recommended_browser or "browser", title, probe_browsers, 8.0)]
+    return [
+        Check("system:browser", Category.SYSTEM, profile.recommended_browser or "browser", title, probe_browsers, 8.0)
+    ]

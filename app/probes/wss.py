@@ -198,8 +198,11 @@ def judge_upgrade(answer: UpgradeAnswer, host: str) -> tuple[Status, str]:
         title = f' "{answer.title}"' if answer.title else ""
         return Status.FAIL, (
             f"The WebSocket upgrade to {host} was answered with a web page{title} (HTTP {answer.status}{server}){where}"
-            + (f", not a WebSocket: the proxy in between ({answer.via}) did not pass the upgrade on."
-               if answer.via else ", not a WebSocket: a proxy or filter answered, or removed the upgrade request.")
+            + (
+                f", not a WebSocket: the proxy in between ({answer.via}) did not pass the upgrade on."
+                if answer.via
+                else ", not a WebSocket: a proxy or filter answered, or removed the upgrade request."
+            )
         )
     if answer.kind == "timeout":
         return Status.FAIL, f"No answer to the WebSocket upgrade from {host} within {UPGRADE_TIMEOUT_S:g} s."

@@ -49,7 +49,16 @@ def _describe(lab: Lab) -> str:
 
 def _app_check_argv(lab: Lab, json_out: str | None = None) -> list[str]:
     sc = lab.scenario
-    argv = [sys.executable, "-m", "app", "check", "--profile", sc.profile if sc else "flo-recruit", "--public-roots", str(lab.public_roots)]
+    argv = [
+        sys.executable,
+        "-m",
+        "app",
+        "check",
+        "--profile",
+        sc.profile if sc else "flo-recruit",
+        "--public-roots",
+        str(lab.public_roots),
+    ]
     if json_out:
         argv += ["--json", json_out]
     return argv + [lab.fill(a) for a in (sc.args if sc else ())]
@@ -127,7 +136,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                         result = json.loads(out.read_text())
                         problems = sc.expect.mismatches(result, proc.returncode)
                     failed += bool(problems)
-                    print(f"{'PASS' if not problems else 'FAIL'}  {name:24} {result.get('verdict', '-'):10} {wall:5.1f} s", flush=True)
+                    print(
+                        f"{'PASS' if not problems else 'FAIL'}  {name:24} {result.get('verdict', '-'):10} {wall:5.1f} s",
+                        flush=True,
+                    )
                     for p in problems:
                         print(f"      - {p}")
                     if problems and args.verbose:

@@ -47,7 +47,9 @@ class UdpRelay(asyncio.DatagramProtocol):
             self.transport.sendto(answer, addr)
 
 
-async def tcp_relay(upstream: tuple[str, int], delay: float, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def tcp_relay(
+    upstream: tuple[str, int], delay: float, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     try:
         while True:
             size = await reader.readexactly(2)

@@ -48,6 +48,8 @@ def platform_hosts() -> PlatformHosts:
                 found.mail_domains.add(prof.email.domain)
                 found.mail.append(prof.email)
     found.other -= found.web | found.ice
-    found.web, found.ice = {h for h in found.web if not is_ip_address(h)}, {h for h in found.ice if not is_ip_address(h)}
+    found.web, found.ice = (
+        {h for h in found.web if not is_ip_address(h)},
+        {h for h in found.ice if not is_ip_address(h)},
+    )
     return found
-

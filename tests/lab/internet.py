@@ -56,7 +56,10 @@ NAMES: tuple[Name, ...] = (
     Name("c.daily.co", "page", f"{DAILY_JS}/utils.js:36 (call-machine bundle)"),
     Name("prod-ks.pluot.blue", "api", f"{PRECALL}/utils/constants.ts:9 (tt-150331.json)"),
     Name("ip-info.daily.co", "api", "flo-recruit-it-guide.txt: https://ip-info.daily.co/ips/ip-info.json"),
-    *(Name(daily_worker(r), "worker", f"{PRECALL}/tests/hooks/useWebsocketsTest.test.tsx (wssUri)") for r in DAILY_REGIONS),
+    *(
+        Name(daily_worker(r), "worker", f"{PRECALL}/tests/hooks/useWebsocketsTest.test.tsx (wssUri)")
+        for r in DAILY_REGIONS
+    ),
     # ---- Twilio (Daily's relays in the US)
     Name("global.stun.twilio.com", "relay", TWILIO),
     Name("global.turn.twilio.com", "relay", TWILIO),
@@ -66,12 +69,17 @@ NAMES: tuple[Name, ...] = (
     # ---- Whereby
     Name("whereby.com", "page", "whereby-firewall.txt (domains); the web app"),
     Name("api.appearin.net", "api", f"{WHEREBY_SDK} packages/core/src/api/ApiClient.ts:74"),
-    Name("signal.appearin.net", "worker", f"{WHEREBY_SDK} packages/core/src/redux/slices/signalConnection/index.ts:131"),
+    Name(
+        "signal.appearin.net", "worker", f"{WHEREBY_SDK} packages/core/src/redux/slices/signalConnection/index.ts:131"
+    ),
     Name("turnserver.appearin.net", "relay", "whereby-firewall.txt: turnserver.appearin.net (port 443 UDP/TCP)"),
     Name("any.turn.svc.whereby.com", "relay", f"{WHEREBY_SDK} packages/media/src/webrtc/BandwidthTester.ts:233"),
     # ---- KUDO (the seed names these sub-domains)
-    *(Name(f"{sub}.kudoway.{tld}", "page", "kudo-firewall-rules.txt")
-      for tld in ("com", "eu", "ca") for sub in ("live", "api", "session-console")),
+    *(
+        Name(f"{sub}.kudoway.{tld}", "page", "kudo-firewall-rules.txt")
+        for tld in ("com", "eu", "ca")
+        for sub in ("live", "api", "session-console")
+    ),
     Name("teams-bot.kudoway.com", "page", "kudo-firewall-rules.txt (Microsoft Teams)"),
     Name("teams-web.kudoway.com", "page", "kudo-firewall-rules.txt (Microsoft Teams)"),
     # ---- the OS captive-portal probes (app/probes/captive.py): plain HTTP answers 204 / "Success"

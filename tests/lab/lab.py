@@ -105,7 +105,9 @@ class LabError(RuntimeError):
     """The lab could not be built or a server did not start."""
 
 
-def _sh(*argv: str, check: bool = True, input: str | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def _sh(
+    *argv: str, check: bool = True, input: str | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(argv, capture_output=True, text=True, input=input, timeout=timeout)
     if check and proc.returncode != 0:
         raise LabError(f"{' '.join(argv)}: exit {proc.returncode}: {proc.stderr.strip() or proc.stdout.strip()}")
@@ -483,9 +485,24 @@ class Lab:
     def client_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """Environment for a process in cr-client: the OS trust store is the scenario's bundle."""
         env = dict(os.environ)
-        for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        for k in (
+            "http_proxy",
+            "https_proxy",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+            "no_proxy",
+            "NO_PROXY",
+        ):
             env.pop(k, None)
-        env.update({"SSL_CERT_FILE": str(self.os_store), "SSL_CERT_DIR": str(self.os_store_dir), "PYTHONDONTWRITEBYTECODE": "1"})
+        env.update(
+            {
+                "SSL_CERT_FILE": str(self.os_store),
+                "SSL_CERT_DIR": str(self.os_store_dir),
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+        )
         if self.scenario is not None:
             env.update({k: self.fill(v) for k, v in self.scenario.client_env.items()})
         env.update(extra or {})
@@ -511,11 +528,15 @@ class Lab:
             timeout=timeout,
         )
 
-    def python(self, code: str, ns: str = CLIENT, timeout: float = 60, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def python(
+        self, code: str, ns: str = CLIENT, timeout: float = 60, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run a Python snippet in a namespace with this interpreter (cwd = repo)."""
         return self.run([sys.executable, "-c", code], ns=ns, timeout=timeout, env=env)
 
-    def app_check(self, out: Path, *args: str, profile: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    def app_check(
+        self, out: Path, *args: str, profile: str | None = None, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
         """`python -m app check --profile P --json OUT --public-roots LABCA` in cr-client (plus the scenario's args)."""
         sc = self.scenario
         argv = [sys.executable, "-m", "app", "check", "--profile", profile or (sc.profile if sc else "flo-recruit")]
@@ -533,7 +554,11 @@ class Lab:
         pki.make_ca(self.pki_dir, "corp-ca", CORP_CA_CN, CORP_CA_ORG)
         # the CN is a lab name; every existing web, API and worker name is a SAN, every relay name coturn's
         web_names = ["web.lab.test", *sorted(n.host for n in internet.NAMES if n.role in WEB_ROLES)]
-        turn_names = ["turn.lab.test", "turn-rest.lab.test", *sorted(n.host for n in internet.NAMES if n.role == "relay")]
+        turn_names = [
+            "turn.lab.test",
+            "turn-rest.lab.test",
+            *sorted(n.host for n in internet.NAMES if n.role == "relay"),
+        ]
         lab_ca.issue(self.pki_dir, "web", web_names)
         lab_ca.issue(self.pki_dir, "turn", turn_names)
         pki.bundle(self.public_roots, self.lab_ca)
@@ -567,7 +592,9 @@ class Lab:
             d = ETC_NETNS / ns
             d.mkdir(parents=True, exist_ok=True)
             (d / "hosts").write_text("127.0.0.1\tlocalhost\n::1\tlocalhost\n")
-            (d / "nsswitch.conf").write_text("passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n")
+            (d / "nsswitch.conf").write_text(
+                "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n"
+            )
             self._write_resolv_conf(ns, ADDR.dns)
 
     def _write_resolv_conf(self, ns: str, nameserver: str) -> None:
@@ -654,7 +681,10 @@ class Lab:
             d = sender.domain
             spf = " ".join(f"ip4:{ip}" for ip in sender.sending_ips)
             out += [f"mx-host={d},mx.{d},10", f"host-record=mx.{d},{{mail}}", f'txt-record={d},"v=spf1 {spf} ~all"']
-            out += [f'txt-record={sel}._domainkey.{d},"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC{sel}lab"' for sel in sender.dkim_selectors]
+            out += [
+                f'txt-record={sel}._domainkey.{d},"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC{sel}lab"'
+                for sel in sender.dkim_selectors
+            ]
             out += [f"host-record=o{i}.{d},{ip}" for i, ip in enumerate(sender.sending_ips, 1)]
             out += [f"local=/{bl}/" for bl in sender.blocklists]  # not listed anywhere: NXDOMAIN
             out += healthy_sender_lines(d, sender.blocklists)  # DMARC, RFC 5782 test entries
@@ -681,34 +711,71 @@ class Lab:
             "web": Server(
                 "web",
                 INTERNET,
-                [py, str(HERE / "webserver.py"), "--cert", str(self.pki_dir / "web-chain.pem"), "--key", str(self.pki_dir / "web.key"),
-                 "--site", str(conf / "site.json"), "--listen", f"{ADDR.web}:443:tls", "--listen", f"{ADDR.web}:80",
-                 *(f"--listen={getattr(ADDR, k)}:443:tls" for k in ("api", "discovery", "wss")), f"--listen={ADDR.api}:80"],
-                [("tcp", ADDR.web, 443), ("tcp", ADDR.web, 80), *(("tcp", getattr(ADDR, k), 443) for k in ("api", "discovery", "wss"))],
+                [
+                    py,
+                    str(HERE / "webserver.py"),
+                    "--cert",
+                    str(self.pki_dir / "web-chain.pem"),
+                    "--key",
+                    str(self.pki_dir / "web.key"),
+                    "--site",
+                    str(conf / "site.json"),
+                    "--listen",
+                    f"{ADDR.web}:443:tls",
+                    "--listen",
+                    f"{ADDR.web}:80",
+                    *(f"--listen={getattr(ADDR, k)}:443:tls" for k in ("api", "discovery", "wss")),
+                    f"--listen={ADDR.api}:80",
+                ],
+                [
+                    ("tcp", ADDR.web, 443),
+                    ("tcp", ADDR.web, 80),
+                    *(("tcp", getattr(ADDR, k), 443) for k in ("api", "discovery", "wss")),
+                ],
             ),
             "coturn": Server(
-                "coturn", INTERNET, ["turnserver", "-c", str(conf / "coturn.conf")],
+                "coturn",
+                INTERNET,
+                ["turnserver", "-c", str(conf / "coturn.conf")],
                 [("udp", ADDR.turn, 3478), ("tcp", ADDR.turn, 3478), ("tcp", ADDR.turn, 5349), ("tcp", ADDR.turn, 443)],
             ),
             "coturn_rest": Server(
-                "coturn_rest", INTERNET, ["turnserver", "-c", str(conf / "coturn-rest.conf")],
+                "coturn_rest",
+                INTERNET,
+                ["turnserver", "-c", str(conf / "coturn-rest.conf")],
                 [("udp", ADDR.turn_rest, 3478), ("tcp", ADDR.turn_rest, 5349)],
             ),
             "dns_slow": Server(
-                "dns_slow", INTERNET,
-                [py, str(HERE / "dnsdelay.py"), "--listen", f"{ADDR.dns_slow}:53", "--upstream", f"{ADDR.dns}:53", "--delay", str(SLOW_DNS_DELAY_S)],
+                "dns_slow",
+                INTERNET,
+                [
+                    py,
+                    str(HERE / "dnsdelay.py"),
+                    "--listen",
+                    f"{ADDR.dns_slow}:53",
+                    "--upstream",
+                    f"{ADDR.dns}:53",
+                    "--delay",
+                    str(SLOW_DNS_DELAY_S),
+                ],
                 [("udp", ADDR.dns_slow, 53)],
             ),
             "squid": Server(
-                "squid", PROXY, ["squid", "-N", "-f", str(conf / "squid.conf")],
+                "squid",
+                PROXY,
+                ["squid", "-N", "-f", str(conf / "squid.conf")],
                 [("tcp", ADDR.proxy, PROXY_PORT), ("tcp", ADDR.proxy, PROXY_AUTH_PORT)],
             ),
             "dante": Server(
-                "dante", PROXY, ["danted", "-f", str(conf / "danted.conf"), "-p", str(self.state / "danted.pid")],
+                "dante",
+                PROXY,
+                ["danted", "-f", str(conf / "danted.conf"), "-p", str(self.state / "danted.pid")],
                 [("tcp", ADDR.proxy, pacsocks.SOCKS_PORT)],
             ),
             "squid_bump": Server(
-                "squid_bump", PROXY, ["squid", "-N", "-n", "crbump", "-f", str(conf / "squid-bump.conf")],
+                "squid_bump",
+                PROXY,
+                ["squid", "-N", "-n", "crbump", "-f", str(conf / "squid-bump.conf")],
                 [("tcp", ADDR.proxy, p) for p in (INSPECT_PORT, INSPECT_NO_WS_PORT, INSPECT_STRIP_WS_PORT)],
             ),
         }
@@ -739,12 +806,18 @@ class Lab:
         elif name == "squid_bump":
             self._write_squid_bump_conf()
         elif name == "dante":
-            (self.conf / "danted.conf").write_text(pacsocks.dante_conf(ADDR.proxy, pacsocks.SOCKS_PORT, self.logs / "dante.log"))
+            (self.conf / "danted.conf").write_text(
+                pacsocks.dante_conf(ADDR.proxy, pacsocks.SOCKS_PORT, self.logs / "dante.log")
+            )
         spec = self.server_specs()[name]
         log = open(self.logs / f"{name}.out", "ab")  # handed to the child
         proc = subprocess.Popen(
             ["ip", "netns", "exec", spec.ns, *spec.argv],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.state,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=self.state,
         )
         log.close()
         self.procs[name] = proc
@@ -787,23 +860,45 @@ class Lab:
 
     def _write_coturn_confs(self) -> None:
         common = [
-            "fingerprint", f"realm={TURN_REALM}", "no-cli", "no-dtls", "simple-log",
-            f"cert={self.pki_dir / 'turn-chain.pem'}", f"pkey={self.pki_dir / 'turn.key'}",
-            "no-tlsv1", "no-tlsv1_1",
+            "fingerprint",
+            f"realm={TURN_REALM}",
+            "no-cli",
+            "no-dtls",
+            "simple-log",
+            f"cert={self.pki_dir / 'turn-chain.pem'}",
+            f"pkey={self.pki_dir / 'turn.key'}",
+            "no-tlsv1",
+            "no-tlsv1_1",
         ]
         static = [
-            f"listening-ip={ADDR.turn}", f"listening-ip={ADDR.turn_alt}",
-            f"relay-ip={ADDR.turn}", "listening-port=3478", "tls-listening-port=5349",
-            f"aux-server={ADDR.turn}:443", f"aux-server={ADDR.turn}:53", f"aux-server={ADDR.turn}:80",
-            "min-port=49152", "max-port=50999",
-            "lt-cred-mech", f"user={TURN_USER}:{TURN_PASSWORD}",
-            f"log-file={self.logs}/coturn.log", f"pidfile={self.state}/coturn.pid", f"userdb={self.state}/coturn.sqlite",
+            f"listening-ip={ADDR.turn}",
+            f"listening-ip={ADDR.turn_alt}",
+            f"relay-ip={ADDR.turn}",
+            "listening-port=3478",
+            "tls-listening-port=5349",
+            f"aux-server={ADDR.turn}:443",
+            f"aux-server={ADDR.turn}:53",
+            f"aux-server={ADDR.turn}:80",
+            "min-port=49152",
+            "max-port=50999",
+            "lt-cred-mech",
+            f"user={TURN_USER}:{TURN_PASSWORD}",
+            f"log-file={self.logs}/coturn.log",
+            f"pidfile={self.state}/coturn.pid",
+            f"userdb={self.state}/coturn.sqlite",
         ]
         rest = [
-            f"listening-ip={ADDR.turn_rest}", f"relay-ip={ADDR.turn_rest}", "listening-port=3478", "tls-listening-port=5349",
-            "min-port=51000", "max-port=51999",
-            "use-auth-secret", f"static-auth-secret={TURN_REST_SECRET}",
-            f"log-file={self.logs}/coturn-rest.log", f"pidfile={self.state}/coturn-rest.pid", f"userdb={self.state}/coturn-rest.sqlite",
+            f"listening-ip={ADDR.turn_rest}",
+            f"relay-ip={ADDR.turn_rest}",
+            "listening-port=3478",
+            "tls-listening-port=5349",
+            "min-port=51000",
+            "max-port=51999",
+            "use-auth-secret",
+            f"static-auth-secret={TURN_REST_SECRET}",
+            f"log-file={self.logs}/coturn-rest.log",
+            f"pidfile={self.state}/coturn-rest.pid",
+            f"userdb={self.state}/coturn-rest.sqlite",
         ]
         (self.conf / "coturn.conf").write_text("\n".join(common + static) + "\n")
         (self.conf / "coturn-rest.conf").write_text("\n".join(common + rest) + "\n")
@@ -868,8 +963,10 @@ class Lab:
         if not db.exists():
             _sh("/usr/lib/squid/security_file_certgen", "-c", "-s", str(db), "-M", "4MB")
             _sh("chown", "-R", "proxy:proxy", str(db))
-        bump = (f"ssl-bump generate-host-certificates=on dynamic_cert_mem_cache_size=4MB "
-                f"tls-cert={self.corp_ca} tls-key={self.pki_dir / 'corp-ca.key'}")
+        bump = (
+            f"ssl-bump generate-host-certificates=on dynamic_cert_mem_cache_size=4MB "
+            f"tls-cert={self.corp_ca} tls-key={self.pki_dir / 'corp-ca.key'}"
+        )
         lines = [
             f"http_port {ADDR.proxy}:{INSPECT_PORT} {bump} name=inspect",
             f"http_port {ADDR.proxy}:{INSPECT_NO_WS_PORT} {bump} name=inspect_no_ws",

@@ -78,7 +78,9 @@ async def https_check(url: str, cafile: str | None = None) -> dict[str, Any]:
     host, port = u.hostname or "", u.port or 443
     start = time.perf_counter()
     try:
-        r, w = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=_client_ctx(cafile), server_hostname=host), TIMEOUT_S)
+        r, w = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=_client_ctx(cafile), server_hostname=host), TIMEOUT_S
+        )
         w.write(f"GET {u.path or '/'} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
         data = await asyncio.wait_for(r.read(), TIMEOUT_S)
         w.close()
@@ -101,7 +103,9 @@ async def wss_check(url: str) -> dict[str, Any]:
     host, port = u.hostname or "", u.port or 443
     start = time.perf_counter()
     try:
-        r, w = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=_client_ctx(None), server_hostname=host), TIMEOUT_S)
+        r, w = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=_client_ctx(None), server_hostname=host), TIMEOUT_S
+        )
         ws = WSConnection(ConnectionType.CLIENT)
         w.write(ws.send(Request(host=host, target=u.path or "/")))
         accepted, echoed = False, None
@@ -172,7 +176,13 @@ async def stun_burst_check(host: str, port: int, count: int = 200, interval_s: f
         await asyncio.sleep(1.0)
         reader.cancel()
         loss = 100.0 * (count - len(answered)) / count
-        return {"ok": bool(answered), "sent": count, "answered": len(answered), "loss_pct": round(loss, 1), "ms": _ms(start)}
+        return {
+            "ok": bool(answered),
+            "sent": count,
+            "answered": len(answered),
+            "loss_pct": round(loss, 1),
+            "ms": _ms(start),
+        }
     except OSError as exc:
         return {"ok": False, "error": _err(exc), "ms": _ms(start)}
     finally:
@@ -218,7 +228,9 @@ async def turn_check(host: str, port: int, transport: str, user: str | None, pas
         return {"ok": False, "error": _err(exc), "ms": _ms(start)}
 
 
-async def turn_loop_check(host: str, port: int, transport: str, user: str, password: str, packets: int = 5) -> dict[str, Any]:
+async def turn_loop_check(
+    host: str, port: int, transport: str, user: str, password: str, packets: int = 5
+) -> dict[str, Any]:
     """Two allocations on one relay send to each other's relayed address: data really flows through the relay."""
     from aioice import stun, turn
 
@@ -238,7 +250,11 @@ async def turn_loop_check(host: str, port: int, transport: str, user: str, passw
     ends = []
     try:
         for _ in range(2):
-            ends.append(await asyncio.wait_for(turn.create_turn_endpoint(Sink, (host, port), user, password, **kwargs), TIMEOUT_S + 2))
+            ends.append(
+                await asyncio.wait_for(
+                    turn.create_turn_endpoint(Sink, (host, port), user, password, **kwargs), TIMEOUT_S + 2
+                )
+            )
         (ta, pa), (tb, pb) = ends
         ra, rb = ta.get_extra_info("sockname"), tb.get_extra_info("sockname")
         for i in range(packets):
@@ -246,7 +262,13 @@ async def turn_loop_check(host: str, port: int, transport: str, user: str, passw
             tb.sendto(b"b%d" % i, ra)
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.3)
-        return {"ok": bool(pa.got and pb.got), "a_got": len(pa.got), "b_got": len(pb.got), "sent": packets, "ms": _ms(start)}
+        return {
+            "ok": bool(pa.got and pb.got),
+            "a_got": len(pa.got),
+            "b_got": len(pb.got),
+            "sent": packets,
+            "ms": _ms(start),
+        }
     except stun.TransactionFailed as exc:
         return {"ok": False, "error_code": exc.response.attributes.get("ERROR-CODE", (0, ""))[0], "ms": _ms(start)}
     except (OSError, TimeoutError, stun.TransactionTimeout, ConnectionError, ssl.SSLError) as exc:
@@ -256,7 +278,16 @@ async def turn_loop_check(host: str, port: int, transport: str, user: str, passw
             t.close()
 
 
-CHECKS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {"dns": dns_check, "tcp": tcp_check, "https": https_check, "wss": wss_check, "stun": stun_check, "turn": turn_check, "turn_loop": turn_loop_check, "stun_burst": stun_burst_check}
+CHECKS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
+    "dns": dns_check,
+    "tcp": tcp_check,
+    "https": https_check,
+    "wss": wss_check,
+    "stun": stun_check,
+    "turn": turn_check,
+    "turn_loop": turn_loop_check,
+    "stun_burst": stun_burst_check,
+}
 
 
 async def run_all(specs: list[list[Any]]) -> list[dict[str, Any]]:

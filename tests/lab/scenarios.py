@@ -74,7 +74,11 @@ class Expect:
             if text not in by_id.get(check_id, ""):
                 out.append(f"{check_id}: summary {by_id.get(check_id)!r} lacks {text!r}")
         if self.no_problems:
-            bad = sorted(f"{f.get('code')} ({f.get('severity')})" for f in result.get("findings", []) if f.get("severity") in ("warning", "error"))
+            bad = sorted(
+                f"{f.get('code')} ({f.get('severity')})"
+                for f in result.get("findings", [])
+                if f.get("severity") in ("warning", "error")
+            )
             if bad:
                 out.append(f"warning/error findings {bad}")
         return out
@@ -106,7 +110,9 @@ def summarize(result: Mapping[str, Any]) -> str:
     lines = [f"verdict: {result.get('verdict')} ({result.get('reason', '')})"]
     for c in result.get("checks", []):
         codes = ",".join(f["code"] if isinstance(f, Mapping) else f for f in c.get("findings", []))
-        lines.append(f"  {c.get('status', '?'):4} {c.get('category', '?'):14} {c.get('target', '')[:50]:50} {c.get('summary', '')[:90]} [{codes}]")
+        lines.append(
+            f"  {c.get('status', '?'):4} {c.get('category', '?'):14} {c.get('target', '')[:50]:50} {c.get('summary', '')[:90]} [{codes}]"
+        )
     lines.append("findings: " + ", ".join(f"{f.get('code')}({f.get('severity')})" for f in result.get("findings", [])))
     return "\n".join(lines)
 
@@ -124,7 +130,9 @@ class Scenario:
     dns_extra: tuple[str, ...] = ()  # extra dnsmasq lines (txt-record=, mx-host=, ptr-record=, address=, ...)
     resolver: str = "dns"  # Addresses field the client's resolv.conf points to
     offline: bool = False  # the client has no default route
-    shape_down: str | None = None  # tc tbf arguments on the firewall's LAN side, e.g. "rate 1mbit burst 32kbit latency 400ms"
+    shape_down: str | None = (
+        None  # tc tbf arguments on the firewall's LAN side, e.g. "rate 1mbit burst 32kbit latency 400ms"
+    )
     shape_up: str | None = None  # same on the WAN side
     servers: frozenset[str] = frozenset()  # extra servers: dns_slow, squid (core: dnsmasq, web, coturn, coturn_rest)
     os_trust: tuple[str, ...] = ("lab",)  # CAs in the client's OS store: lab, corp
@@ -146,11 +154,14 @@ ip saddr {dns} meta l4proto { udp, tcp } th sport 53 accept
 """
 
 # Only the proxy (DMZ) may talk to the internet; the client reaches the proxy and DNS, nothing else.
-PROXY_ONLY = ALLOW_DNS + """
+PROXY_ONLY = (
+    ALLOW_DNS
+    + """
 iifname "{dmz}" accept
 oifname "{dmz}" accept
 drop
 """
+)
 
 # Extra zone lines every scenario gets (the profiles' mail senders are generated from the profiles).
 BASE_ZONE: tuple[str, ...] = (
@@ -166,7 +177,9 @@ LOSS_NOT_A_BLOCK = frozenset({
     "media_blocked", "check_unfinished",
 })  # fmt: skip
 
-MAIL_PROBLEMS = frozenset({"email_sender_not_authorized", "email_sender_blocklisted", "email_dmarc_missing", "email_no_mx"})
+MAIL_PROBLEMS = frozenset(
+    {"email_sender_not_authorized", "email_sender_blocklisted", "email_dmarc_missing", "email_no_mx"}
+)
 
 _ROWS: tuple[Scenario, ...] = (
     Scenario(
@@ -177,7 +190,11 @@ _ROWS: tuple[Scenario, ...] = (
     Scenario(
         "udp_blocked",
         "All UDP dropped except DNS to the resolver; TCP passes.",
-        Expect("degraded", codes=frozenset({"udp_blocked", "stun_blocked", "turn_udp_blocked", "relay_only"}), absent=frozenset({"media_blocked"})),
+        Expect(
+            "degraded",
+            codes=frozenset({"udp_blocked", "stun_blocked", "turn_udp_blocked", "relay_only"}),
+            absent=frozenset({"media_blocked"}),
+        ),
         forward="""
         ip daddr {dns} udp dport 53 accept
         ip saddr {dns} udp sport 53 accept
@@ -213,8 +230,11 @@ _ROWS: tuple[Scenario, ...] = (
     Scenario(
         "signalling_blocked",
         "Daily's signalling workers unreachable (TCP 443 to the worker address dropped); web and discovery work.",
-        Expect("blocked", codes=frozenset({"websocket_blocked"}),
-               absent=frozenset({"https_blocked", "signalling_discovery_failed", "media_blocked"})),
+        Expect(
+            "blocked",
+            codes=frozenset({"websocket_blocked"}),
+            absent=frozenset({"https_blocked", "signalling_discovery_failed", "media_blocked"}),
+        ),
         forward="ip daddr {wss} tcp dport 443 drop",
     ),
     Scenario(
@@ -228,11 +248,16 @@ _ROWS: tuple[Scenario, ...] = (
         "tcp443_only",
         "Only DNS to the resolver and TCP 443 pass; everything else dropped. Media is measured through Daily's own "
         "TURN over TCP 443 with the ICE servers' credentials.",
-        Expect("degraded", codes=frozenset({"relay_only", "udp_blocked", "alternate_server_unreachable"}),
-               absent=frozenset({"media_blocked", "websocket_blocked", "https_blocked"}),
-               not_raised=frozenset({"turn_tcp_blocked"}),  # TCP 3478 fails, TCP 443 works: information
-               summaries=(("media:quality", "TURN over TCP to global.turn.twilio.com:443 (relay loop"),
-                          ("turn_tcp:global.turn.twilio.com:443", "media looped through two allocations"))),
+        Expect(
+            "degraded",
+            codes=frozenset({"relay_only", "udp_blocked", "alternate_server_unreachable"}),
+            absent=frozenset({"media_blocked", "websocket_blocked", "https_blocked"}),
+            not_raised=frozenset({"turn_tcp_blocked"}),  # TCP 3478 fails, TCP 443 works: information
+            summaries=(
+                ("media:quality", "TURN over TCP to global.turn.twilio.com:443 (relay loop"),
+                ("turn_tcp:global.turn.twilio.com:443", "media looped through two allocations"),
+            ),
+        ),
         forward=ALLOW_DNS
         + """
         tcp dport 443 accept
@@ -293,8 +318,9 @@ _ROWS: tuple[Scenario, ...] = (
     Scenario(
         "loss_all_udp_3",
         "3 % of all UDP, DNS included, dropped at random each way (a flaky Wi-Fi where calls work).",
-        Expect("ready", codes=frozenset({"packet_loss"}), absent=LOSS_NOT_A_BLOCK | {"high_packet_loss"},
-               no_problems=True),
+        Expect(
+            "ready", codes=frozenset({"packet_loss"}), absent=LOSS_NOT_A_BLOCK | {"high_packet_loss"}, no_problems=True
+        ),
         forward=loss(3),
     ),
     Scenario(
@@ -313,23 +339,37 @@ _ROWS: tuple[Scenario, ...] = (
     Scenario(
         "vpn_full_tunnel",
         "A VPN adapter named like Cisco AnyConnect's (cscotun0, a vxlan to the firewall as gateway) carries everything.",
-        Expect("degraded", codes=frozenset({"vpn_detected", "vpn_full_tunnel"}), absent=frozenset({"vpn_split_tunnel"}),
-               categories=CORE_CATEGORIES | {"vpn"}),
+        Expect(
+            "degraded",
+            codes=frozenset({"vpn_detected", "vpn_full_tunnel"}),
+            absent=frozenset({"vpn_split_tunnel"}),
+            categories=CORE_CATEGORIES | {"vpn"},
+        ),
         vpn="full",
     ),
     Scenario(
         "vpn_split_tunnel",
         "The same VPN, with the platform's published ranges and the lab servers routed outside the tunnel.",
-        Expect("ready", codes=frozenset({"vpn_detected", "vpn_split_tunnel"}), absent=frozenset({"vpn_full_tunnel"}),
-               categories=CORE_CATEGORIES | {"vpn"}, no_problems=True),
+        Expect(
+            "ready",
+            codes=frozenset({"vpn_detected", "vpn_split_tunnel"}),
+            absent=frozenset({"vpn_full_tunnel"}),
+            categories=CORE_CATEGORIES | {"vpn"},
+            no_problems=True,
+        ),
         vpn="split",
     ),
     # ---- email deliverability (issue 7); the sender zone is generated from the profile, rows replace lines of it
     Scenario(
         "mail_healthy",
         "Healthy sender (SPF, DMARC, DKIM, FCrDNS, usable blocklists); the candidate's domain has its own mail server.",
-        Expect("ready", codes=frozenset({"email_gateway"}), absent=MAIL_PROBLEMS | {"email_blocklist_unusable"},
-               categories=CORE_CATEGORIES | {"email"}, no_problems=True),
+        Expect(
+            "ready",
+            codes=frozenset({"email_gateway"}),
+            absent=MAIL_PROBLEMS | {"email_blocklist_unusable"},
+            categories=CORE_CATEGORIES | {"email"},
+            no_problems=True,
+        ),
         args=("--email", "pat@candidate.test"),
     ),
     Scenario(
@@ -345,7 +385,10 @@ _ROWS: tuple[Scenario, ...] = (
         Expect("degraded", codes=frozenset({"email_sender_not_authorized"}), categories=CORE_CATEGORIES | {"email"}),
         dns_extra=(
             'txt-record=floevents.email,"v=spf1 include:i1.spf.floevents.email ~all"',
-            *(f'txt-record=i{i}.spf.floevents.email,"v=spf1 include:i{i + 1}.spf.floevents.email ~all"' for i in range(1, 12)),
+            *(
+                f'txt-record=i{i}.spf.floevents.email,"v=spf1 include:i{i + 1}.spf.floevents.email ~all"'
+                for i in range(1, 12)
+            ),
             'txt-record=i12.spf.floevents.email,"v=spf1 ip4:149.72.33.196 ip4:129.213.22.154 ip4:155.248.199.62 ~all"',
         ),
         args=("--email", "pat@candidate.test"),  # without an address the sender checks are never judged (issue 15)
@@ -353,16 +396,25 @@ _ROWS: tuple[Scenario, ...] = (
     Scenario(
         "mail_blocklisted",
         "zen.spamhaus.org lists one sending IP (149.72.33.196).",
-        Expect("degraded", codes=frozenset({"email_sender_blocklisted"}), absent=frozenset({"email_blocklist_unusable"}),
-               categories=CORE_CATEGORIES | {"email"}),
+        Expect(
+            "degraded",
+            codes=frozenset({"email_sender_blocklisted"}),
+            absent=frozenset({"email_blocklist_unusable"}),
+            categories=CORE_CATEGORIES | {"email"},
+        ),
         dns_extra=("address=/196.33.72.149.zen.spamhaus.org/127.0.0.2",),
         args=("--email", "pat@candidate.test"),
     ),
     Scenario(
         "mail_blocklist_broken",
         "bl.spamcop.net answers 127.0.0.2 for everything, 127.0.0.1 included: unusable, never 'listed'.",
-        Expect("ready", codes=frozenset({"email_blocklist_unusable"}), absent=frozenset({"email_sender_blocklisted"}),
-               categories=CORE_CATEGORIES | {"email"}, no_problems=True),
+        Expect(
+            "ready",
+            codes=frozenset({"email_blocklist_unusable"}),
+            absent=frozenset({"email_sender_blocklisted"}),
+            categories=CORE_CATEGORIES | {"email"},
+            no_problems=True,
+        ),
         dns_extra=("address=/bl.spamcop.net/127.0.0.2",),
         args=("--email", "pat@candidate.test"),
     ),
@@ -370,33 +422,55 @@ _ROWS: tuple[Scenario, ...] = (
         Scenario(
             f"mail_{gw}",
             f"The candidate's domain receives mail through {label}; IT gets that gateway's allowlisting steps.",
-            Expect("ready", codes=frozenset({"email_gateway"}), categories=CORE_CATEGORIES | {"email"}, no_problems=True),
+            Expect(
+                "ready", codes=frozenset({"email_gateway"}), categories=CORE_CATEGORIES | {"email"}, no_problems=True
+            ),
             dns_extra=tuple(f"{line}" for line in zone),
             args=("--email", f"pat@{gw}.candidate.test"),
         )
         for gw, label, zone in (
             ("m365", "Microsoft 365", ("mx-host=m365.candidate.test,candidate-test.mail.protection.outlook.com,0",)),
-            ("google", "Google Workspace", ("mx-host=google.candidate.test,aspmx.l.google.com,1",
-                                            "mx-host=google.candidate.test,alt1.aspmx.l.google.com,5")),
-            ("proofpoint", "Proofpoint with Microsoft 365 behind it", (
-                "mx-host=proofpoint.candidate.test,mx0a-00123.pphosted.com,10",
-                'txt-record=proofpoint.candidate.test,"v=spf1 include:spf.protection.outlook.com -all"')),
+            (
+                "google",
+                "Google Workspace",
+                (
+                    "mx-host=google.candidate.test,aspmx.l.google.com,1",
+                    "mx-host=google.candidate.test,alt1.aspmx.l.google.com,5",
+                ),
+            ),
+            (
+                "proofpoint",
+                "Proofpoint with Microsoft 365 behind it",
+                (
+                    "mx-host=proofpoint.candidate.test,mx0a-00123.pphosted.com,10",
+                    'txt-record=proofpoint.candidate.test,"v=spf1 include:spf.protection.outlook.com -all"',
+                ),
+            ),
             ("mimecast", "Mimecast", ("mx-host=mimecast.candidate.test,us-smtp-inbound-1.mimecast.com,10",)),
         )
     ),
     Scenario(
         "mail_no_mx",
         "The candidate's domain publishes a null MX (RFC 7505): it accepts no mail.",
-        Expect("degraded", codes=frozenset({"email_no_mx"}), absent=frozenset({"email_gateway"}),
-               categories=CORE_CATEGORIES | {"email"}),
+        Expect(
+            "degraded",
+            codes=frozenset({"email_no_mx"}),
+            absent=frozenset({"email_gateway"}),
+            categories=CORE_CATEGORIES | {"email"},
+        ),
         dns_extra=("host-record=nomx.candidate.test,{web}", "mx-host=nomx.candidate.test,.,0"),
         args=("--email", "pat@nomx.candidate.test"),
     ),
     Scenario(
         "email_a_fallback",
         "The candidate's domain has no MX, only an address record: mail goes there (RFC 5321 §5.1), information only.",
-        Expect("ready", codes=frozenset({"email_implicit_mx"}), absent=MAIL_PROBLEMS | {"email_gateway"},
-               categories=CORE_CATEGORIES | {"email"}, no_problems=True),
+        Expect(
+            "ready",
+            codes=frozenset({"email_implicit_mx"}),
+            absent=MAIL_PROBLEMS | {"email_gateway"},
+            categories=CORE_CATEGORIES | {"email"},
+            no_problems=True,
+        ),
         dns_extra=("host-record=afallback.candidate.test,{web}",),
         args=("--email", "pat@afallback.candidate.test"),
     ),
@@ -404,11 +478,18 @@ _ROWS: tuple[Scenario, ...] = (
         "email_psl",
         "The candidate's domain is under a multi-label public suffix (people.candidate.co.uk, behind Proofpoint); the "
         "Microsoft 365 evidence sits at the organisational domain candidate.co.uk, a decoy at co.uk.",
-        Expect("ready", codes=frozenset({"email_gateway"}), absent=MAIL_PROBLEMS,
-               categories=CORE_CATEGORIES | {"email"}, no_problems=True),
-        dns_extra=("mx-host=people.candidate.co.uk,mx0a-00123.pphosted.com,10",
-                   'txt-record=candidate.co.uk,"v=spf1 include:spf.protection.outlook.com -all"',
-                   'txt-record=co.uk,"v=spf1 include:_spf.google.com ~all"'),
+        Expect(
+            "ready",
+            codes=frozenset({"email_gateway"}),
+            absent=MAIL_PROBLEMS,
+            categories=CORE_CATEGORIES | {"email"},
+            no_problems=True,
+        ),
+        dns_extra=(
+            "mx-host=people.candidate.co.uk,mx0a-00123.pphosted.com,10",
+            'txt-record=candidate.co.uk,"v=spf1 include:spf.protection.outlook.com -all"',
+            'txt-record=co.uk,"v=spf1 include:_spf.google.com ~all"',
+        ),
         args=("--email", "pat@people.candidate.co.uk"),
     ),
     # ---- proxies and portals (issue 5): the client's only way out is squid, given by the environment
@@ -416,9 +497,13 @@ _ROWS: tuple[Scenario, ...] = (
         "proxy_only",
         "Direct traffic dropped; squid (no login) allows CONNECT 443 (any host; 403 for other ports, as squid's "
         "default); HTTPS_PROXY set in the client's environment. TURN over TLS 443 goes through the proxy, as Chrome's.",
-        Expect("degraded", codes=frozenset({"proxy_detected", "relay_only"}),
-               absent=frozenset({"https_blocked", "websocket_blocked", "proxy_failed", "proxy_auth_required",
-                                 "media_blocked"})),
+        Expect(
+            "degraded",
+            codes=frozenset({"proxy_detected", "relay_only"}),
+            absent=frozenset(
+                {"https_blocked", "websocket_blocked", "proxy_failed", "proxy_auth_required", "media_blocked"}
+            ),
+        ),
         forward=PROXY_ONLY,
         servers=frozenset({"squid"}),
         client_env={"HTTPS_PROXY": "http://{proxy}:{proxy_port}", "HTTP_PROXY": "http://{proxy}:{proxy_port}"},
@@ -429,7 +514,10 @@ _ROWS: tuple[Scenario, ...] = (
         Expect("blocked", codes=frozenset({"proxy_auth_required"}), absent=frozenset({"https_blocked"})),
         forward=PROXY_ONLY,
         servers=frozenset({"squid"}),
-        client_env={"HTTPS_PROXY": "http://{proxy}:{proxy_auth_port}", "HTTP_PROXY": "http://{proxy}:{proxy_auth_port}"},
+        client_env={
+            "HTTPS_PROXY": "http://{proxy}:{proxy_auth_port}",
+            "HTTP_PROXY": "http://{proxy}:{proxy_auth_port}",
+        },
     ),
     Scenario(
         "proxy_auth_kudo",
@@ -437,7 +525,10 @@ _ROWS: tuple[Scenario, ...] = (
         Expect("blocked", codes=frozenset({"proxy_auth_required"}), absent=frozenset({"https_blocked"})),
         forward=PROXY_ONLY,
         servers=frozenset({"squid"}),
-        client_env={"HTTPS_PROXY": "http://{proxy}:{proxy_auth_port}", "HTTP_PROXY": "http://{proxy}:{proxy_auth_port}"},
+        client_env={
+            "HTTPS_PROXY": "http://{proxy}:{proxy_auth_port}",
+            "HTTP_PROXY": "http://{proxy}:{proxy_auth_port}",
+        },
         profile="kudo",
     ),
     # ---- proxy auto-config (issue 20): a PAC file given by `auto_proxy`, as Chromium on Linux reads it
@@ -445,9 +536,12 @@ _ROWS: tuple[Scenario, ...] = (
         "pac_socks",
         "A PAC file sends the platform's web hosts to a SOCKS5 proxy (dante) and everything else direct; the firewall "
         "drops the client's own TCP to those hosts, so only the SOCKS route reaches them. TURN and media go direct.",
-        Expect("ready", codes=frozenset({"proxy_detected"}),
-               absent=frozenset({"https_blocked", "websocket_blocked", "proxy_failed", "media_blocked", "relay_only"}),
-               summaries=(("proxy:system", "Web traffic goes through a proxy: socks5://198.18.3.2:1080"),)),
+        Expect(
+            "ready",
+            codes=frozenset({"proxy_detected"}),
+            absent=frozenset({"https_blocked", "websocket_blocked", "proxy_failed", "media_blocked", "relay_only"}),
+            summaries=(("proxy:system", "Web traffic goes through a proxy: socks5://198.18.3.2:1080"),),
+        ),
         forward="ip saddr {client} ip daddr { {web}, {api}, {discovery}, {wss} } tcp dport { 80, 443 } drop",
         servers=frozenset({"dante"}),
         client_env={"auto_proxy": "file://{pac_dir}/socks.pac"},
@@ -458,9 +552,12 @@ _ROWS: tuple[Scenario, ...] = (
         "for it; a PAC file sends every name isResolvable() cannot resolve to squid, the rest direct.",
         # Media goes only through TURN over TCP 443 via squid; STUN is "not tried" (its name does not resolve), so
         # the relay_only rule (every direct media check failed) does not fire and the verdict is ready.
-        Expect("ready", codes=frozenset({"proxy_detected", "dns_resolved_by_proxy"}),
-               absent=frozenset({"https_blocked", "websocket_blocked", "proxy_failed", "media_blocked"}),
-               summaries=(("proxy:system", "Web traffic goes through a proxy: http://198.18.3.2:3128"),)),
+        Expect(
+            "ready",
+            codes=frozenset({"proxy_detected", "dns_resolved_by_proxy"}),
+            absent=frozenset({"https_blocked", "websocket_blocked", "proxy_failed", "media_blocked"}),
+            summaries=(("proxy:system", "Web traffic goes through a proxy: http://198.18.3.2:3128"),),
+        ),
         forward=PROXY_ONLY,
         resolver="client",  # its own address, where nothing listens: every look-up fails at once
         servers=frozenset({"squid"}),
@@ -470,9 +567,12 @@ _ROWS: tuple[Scenario, ...] = (
         "tls_inspection",
         "An inspecting proxy (squid ssl-bump, HTTPS_PROXY) re-signs TLS with 'Zscaler Root CA', which the OS store "
         "trusts and the public roots do not; WebSocket upgrades pass.",
-        Expect("degraded", codes=frozenset({"tls_inspection", "proxy_detected"}),
-               absent=frozenset({"https_blocked", "tls_error", "websocket_blocked", "websocket_cut", "proxy_failed"}),
-               categories=CORE_CATEGORIES | {"tls_inspection"}),
+        Expect(
+            "degraded",
+            codes=frozenset({"tls_inspection", "proxy_detected"}),
+            absent=frozenset({"https_blocked", "tls_error", "websocket_blocked", "websocket_cut", "proxy_failed"}),
+            categories=CORE_CATEGORIES | {"tls_inspection"},
+        ),
         servers=frozenset({"squid_bump"}),
         os_trust=("lab", "corp"),
         client_env={"HTTPS_PROXY": "http://{proxy}:{inspect_port}", "HTTP_PROXY": "http://{proxy}:{inspect_port}"},
@@ -480,21 +580,33 @@ _ROWS: tuple[Scenario, ...] = (
     Scenario(
         "ws_upgrade_blocked",
         "The inspecting proxy's policy forbids WebSockets: upgrades get 403 from squid, plain HTTPS works.",
-        Expect("blocked", codes=frozenset({"websocket_blocked", "tls_inspection"}),
-               absent=frozenset({"https_blocked", "tls_error", "proxy_failed"})),
+        Expect(
+            "blocked",
+            codes=frozenset({"websocket_blocked", "tls_inspection"}),
+            absent=frozenset({"https_blocked", "tls_error", "proxy_failed"}),
+        ),
         servers=frozenset({"squid_bump"}),
         os_trust=("lab", "corp"),
-        client_env={"HTTPS_PROXY": "http://{proxy}:{inspect_no_ws_port}", "HTTP_PROXY": "http://{proxy}:{inspect_no_ws_port}"},
+        client_env={
+            "HTTPS_PROXY": "http://{proxy}:{inspect_no_ws_port}",
+            "HTTP_PROXY": "http://{proxy}:{inspect_no_ws_port}",
+        },
     ),
     Scenario(
         "ws_upgrade_stripped",
         "The inspecting proxy keeps squid's default for upgrades: it removes the Upgrade header, so the server "
         "answers the WebSocket request with its plain web page; plain HTTPS works.",
-        Expect("blocked", codes=frozenset({"websocket_blocked", "tls_inspection"}),
-               absent=frozenset({"https_blocked", "tls_error", "proxy_failed"})),
+        Expect(
+            "blocked",
+            codes=frozenset({"websocket_blocked", "tls_inspection"}),
+            absent=frozenset({"https_blocked", "tls_error", "proxy_failed"}),
+        ),
         servers=frozenset({"squid_bump"}),
         os_trust=("lab", "corp"),
-        client_env={"HTTPS_PROXY": "http://{proxy}:{inspect_strip_ws_port}", "HTTP_PROXY": "http://{proxy}:{inspect_strip_ws_port}"},
+        client_env={
+            "HTTPS_PROXY": "http://{proxy}:{inspect_strip_ws_port}",
+            "HTTP_PROXY": "http://{proxy}:{inspect_strip_ws_port}",
+        },
     ),
     Scenario(
         "captive_portal",

@@ -39,7 +39,9 @@ ALL = frozenset(PROBES)
 REACHABLE: dict[str, frozenset[str]] = {
     "open": ALL,
     "turn_credentials": ALL,
-    "udp_blocked": frozenset({"dns", "https", "discovery", "wss", "turn_tcp", "turn_tcp443", "turn_tls443", "turn_tls5349"}),
+    "udp_blocked": frozenset(
+        {"dns", "https", "discovery", "wss", "turn_tcp", "turn_tcp443", "turn_tls443", "turn_tls5349"}
+    ),
     "tcp443_only": frozenset({"dns", "https", "discovery", "wss", "turn_tcp443", "turn_tls443"}),
     "signalling_blocked": ALL - {"wss"},
     "discovery_unreachable": ALL - {"discovery"},
@@ -53,7 +55,9 @@ REACHABLE: dict[str, frozenset[str]] = {
 
 
 def netcheck(lab: Lab, probes: list[list[Any]], timeout_s: float = 2.5) -> list[dict[str, Any]]:
-    proc = lab.run([sys.executable, str(HERE / "netcheck.py"), json.dumps(probes)], env={"NETCHECK_TIMEOUT": str(timeout_s)})
+    proc = lab.run(
+        [sys.executable, str(HERE / "netcheck.py"), json.dumps(probes)], env={"NETCHECK_TIMEOUT": str(timeout_s)}
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
@@ -63,7 +67,9 @@ def test_reachability_matches_the_scenario(lab: Lab, name: str) -> None:
     lab.apply(name)
     results = dict(zip(PROBES, netcheck(lab, list(PROBES.values())), strict=True))
     wrong = {k: r for k, r in results.items() if r["ok"] != (k in REACHABLE[name])}
-    assert not wrong, f"{name}: expected reachable {sorted(REACHABLE[name])}; these differ:\n" + json.dumps(wrong, indent=1)
+    assert not wrong, f"{name}: expected reachable {sorted(REACHABLE[name])}; these differ:\n" + json.dumps(
+        wrong, indent=1
+    )
     if name == "dns_sinkhole":
         assert results["dns"]["answers"] == ["0.0.0.0"]
     if name == "dns_nxdomain":
@@ -122,7 +128,14 @@ def test_platform_names_and_mail_records(lab: Lab) -> None:
 
 def test_random_loss_with_numgen(lab: Lab) -> None:
     """`loss(20)` on requests to the relay: about 20 % of classic STUN requests go unanswered."""
-    lab.apply(Scenario("t_loss", "20 % of UDP to the relay dropped", Expect("degraded"), forward=loss(20, "ip daddr {turn} meta l4proto udp")))
+    lab.apply(
+        Scenario(
+            "t_loss",
+            "20 % of UDP to the relay dropped",
+            Expect("degraded"),
+            forward=loss(20, "ip daddr {turn} meta l4proto udp"),
+        )
+    )
     try:
         (r,) = netcheck(lab, [["stun_burst", lab.addr.turn, 3478, 300]])
         assert 12.0 <= r["loss_pct"] <= 28.0, r
@@ -134,8 +147,20 @@ def test_random_loss_with_numgen(lab: Lab) -> None:
 
 def test_tbf_shaping_limits_download(lab: Lab) -> None:
     """`shape_down` (tc tbf on the firewall's LAN side) caps a download: 400 kB at 1 Mbit/s takes about 3 s."""
-    fetch = ["curl", "-sS", "-o", "/dev/null", "-w", "%{time_total}", "--cacert", str(lab.lab_ca), "https://c.daily.co/bytes/400000"]
-    lab.apply(Scenario("t_shaped", "1 Mbit/s down", Expect("degraded"), shape_down="rate 1mbit burst 32kbit latency 400ms"))
+    fetch = [
+        "curl",
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{time_total}",
+        "--cacert",
+        str(lab.lab_ca),
+        "https://c.daily.co/bytes/400000",
+    ]
+    lab.apply(
+        Scenario("t_shaped", "1 Mbit/s down", Expect("degraded"), shape_down="rate 1mbit burst 32kbit latency 400ms")
+    )
     try:
         shaped = float(lab.run(fetch).stdout)
     finally:

@@ -20,7 +20,12 @@ pytestmark = pytest.mark.lab
 def uclients(lab: Lab, runs: dict[str, list[str]]) -> dict[str, str]:
     """turnutils_uclient runs in parallel (each loops 10 packets through two allocations, -y, about 5 s)."""
     base = ["ip", "netns", "exec", CLIENT, "turnutils_uclient", "-y", "-n", "10", "-m", "1", "-l", "100"]
-    procs = {k: subprocess.Popen([*base, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=lab.client_env()) for k, args in runs.items()}
+    procs = {
+        k: subprocess.Popen(
+            [*base, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=lab.client_env()
+        )
+        for k, args in runs.items()
+    }
     out = {}
     for k, p in procs.items():
         try:
@@ -91,16 +96,24 @@ def test_https_server_routes_and_certificate(lab: Lab) -> None:
     assert found["worker"]["wssUri"] == f"wss://{internet.daily_worker('us-west-2')}:443"
     ice = json.loads(lab.run([*curl, "https://prod-ks.pluot.blue/tt-150331.json"]).stdout)
     assert [e["url"] for e in ice][-1] == "turn:global.turn.twilio.com:443?transport=tcp" and ice[-1]["username"]
-    for url in ("https://prod-ks.pluot.blue/", "https://gs.daily.co/rooms/check/test-rooms/mars-1", "https://api.appearin.net/"):
+    for url in (
+        "https://prod-ks.pluot.blue/",
+        "https://gs.daily.co/rooms/check/test-rooms/mars-1",
+        "https://api.appearin.net/",
+    ):
         assert lab.run([*curl, "-o", "/dev/null", "-w", "%{http_code}", url]).stdout == "404", url
-    captive = lab.run([*curl, "-o", "/dev/null", "-w", "%{http_code}", "http://connectivitycheck.gstatic.com/generate_204"])
+    captive = lab.run(
+        [*curl, "-o", "/dev/null", "-w", "%{http_code}", "http://connectivitycheck.gstatic.com/generate_204"]
+    )
     assert captive.stdout == "204"
     # every existing web, API and worker name is a SAN of the web certificate, every relay name of coturn's
     web = {n.host for n in internet.NAMES if n.role != "relay"}
     relays = {n.host for n in internet.NAMES if n.role == "relay"}
     for stem, hosts in (("web", web), ("turn", relays)):
         cert = x509.load_pem_x509_certificate((lab.pki_dir / f"{stem}.crt").read_bytes())
-        sans = set(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName))
+        sans = set(
+            cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        )
         assert hosts <= sans, sorted(hosts - sans)
 
 
@@ -127,14 +140,27 @@ def test_os_store_is_the_lab_bundle_for_truststore(lab: Lab) -> None:
         "    print('untrusted', e.verify_message)\n"
     )
     assert lab.python(code).stdout.startswith("trusted"), lab.python(code).stderr
-    bare = subprocess.run(["ip", "netns", "exec", CLIENT, sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    bare = subprocess.run(
+        ["ip", "netns", "exec", CLIENT, sys.executable, "-c", code], capture_output=True, text=True, timeout=30
+    )
     assert bare.stdout.startswith("untrusted"), bare.stdout + bare.stderr
 
 
 def test_squid_plain_and_with_basic_auth(lab: Lab) -> None:
     lab.apply("open")
     lab.ensure_server("squid")
-    curl = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{http_connect}", "--cacert", str(lab.lab_ca), "--max-time", "5"]
+    curl = [
+        "curl",
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{http_connect}",
+        "--cacert",
+        str(lab.lab_ca),
+        "--max-time",
+        "5",
+    ]
     proxy = lab.addr.proxy
     target = "https://c.daily.co/"
     assert lab.run([*curl, "-x", f"http://{proxy}:{lab.proxy_port}", target]).stdout == "200 200"
@@ -195,7 +221,9 @@ def test_squid_bump_resigns_with_the_corporate_ca_and_treats_websocket_per_port(
         assert (row["get"]["status"], row["get"]["server"]) == (200, "callready-lab"), row
     upgrades = {port: (got[str(port)]["upgrade"]["status"], got[str(port)]["upgrade"]["server"]) for port in ports}
     assert upgrades[lab.inspect_port][0] == 101, upgrades
-    assert upgrades[lab.inspect_no_ws_port][0] == 403 and upgrades[lab.inspect_no_ws_port][1].startswith("squid/"), upgrades
+    assert upgrades[lab.inspect_no_ws_port][0] == 403 and upgrades[lab.inspect_no_ws_port][1].startswith("squid/"), (
+        upgrades
+    )
     assert upgrades[lab.inspect_strip_ws_port] == (404, "callready-lab"), upgrades  # Upgrade removed: a plain GET
     lab.apply("open")
 
@@ -203,7 +231,11 @@ def test_squid_bump_resigns_with_the_corporate_ca_and_treats_websocket_per_port(
 def test_firewall_drops_silently_in_the_forward_chain(lab: Lab) -> None:
     """A blocked TCP connect times out (a real firewall), it is not refused or EPERM."""
     lab.apply("https_blocked")
-    (r,) = json.loads(lab.run([sys.executable, NETCHECK, json.dumps([["tcp", lab.addr.web, 443]])], env={"NETCHECK_TIMEOUT": "1.5"}).stdout)
+    (r,) = json.loads(
+        lab.run(
+            [sys.executable, NETCHECK, json.dumps([["tcp", lab.addr.web, 443]])], env={"NETCHECK_TIMEOUT": "1.5"}
+        ).stdout
+    )
     assert not r["ok"] and r["error"] == "TimeoutError", r
     lab.apply("open")
 

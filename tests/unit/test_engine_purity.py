@@ -50,6 +50,8 @@ def test_no_display_falls_back_to_the_cli_help_instead_of_aborting() -> None:
 
     assert display_available("linux", {"DISPLAY": ":0"}) and display_available("darwin", {})
     assert not display_available("linux", {})
-    env = {k: v for k, v in __import__("os").environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env = {
+        k: v for k, v in __import__("os").environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
     out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "no display" in out.stderr and "usage: callready" in out.stdout

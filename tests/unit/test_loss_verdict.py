@@ -15,7 +15,9 @@ def r(cat: Category, target: str, status: Status, codes: tuple[str, ...] = (), *
     return CheckResult(f"{cat.value}:{target}", cat, target, "t", status, "s", 1, details, codes)
 
 
-def healthy(media_status: Status = Status.PASS, media_codes: tuple[str, ...] = (), **media: object) -> list[CheckResult]:
+def healthy(
+    media_status: Status = Status.PASS, media_codes: tuple[str, ...] = (), **media: object
+) -> list[CheckResult]:
     return [
         r(C.DNS, "a.example", Status.PASS),
         r(C.DNS, "b.example", Status.PASS, resent="answered on try 2: earlier queries got no answer"),

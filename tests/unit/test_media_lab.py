@@ -21,6 +21,7 @@ def test_lossy_udp_measures_the_induced_loss(lab, tmp_path):
     result = check(lab, "lossy_udp", tmp_path)
     media = next(c for c in result["checks"] if c["category"] == "media")
     from tests.lab.scenarios import LOSSY_UDP_PCT as induced
+
     # the platform's ICE servers give credentials (issue 13): measured through the relay loop, as a real call relays
     assert media["details"]["path_kind"] == "relay" and media["details"]["method"] == "relay_loop"
     assert abs(media["details"]["loss_pct"] - induced) <= 3.0, media["details"]

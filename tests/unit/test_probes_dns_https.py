@@ -56,8 +56,11 @@ def write_profile(path: Path, web: list[str], extra_hosts: list[str] = ()) -> Pa
 def run_session(profile_path: Path, servers, timeout: float = 20.0, public_roots: Path | None = None):
     profile = load_profile(str(profile_path))
     options = RunOptions(
-        timeout_s=timeout, nameservers=(f"127.0.0.1:{servers['dns'].port}",), public_roots=public_roots,
-        loopback_is_real=True, skip_categories=frozenset({"wss"}),  # [[wss]] rows here only name hosts for DNS
+        timeout_s=timeout,
+        nameservers=(f"127.0.0.1:{servers['dns'].port}",),
+        public_roots=public_roots,
+        loopback_is_real=True,
+        skip_categories=frozenset({"wss"}),  # [[wss]] rows here only name hosts for DNS
     )
     events: list[object] = []
     result = asyncio.run(Session(profile, options, events.append).run())

@@ -166,8 +166,16 @@ SAFE = ("--dns-server", "127.0.0.1:9")
         (('ports = "443"', 'ports = "70000"'), "ports[0].ports", "1-65535"),
         (('protocol = "tcp"', 'protocol = "sctp"'), "ports[0].protocol", "tcp or udp"),
         (('pattern = "*.sfu.whereby.com"', 'pattern = "not a domain"'), "domains[0].pattern", "not a domain"),
-        (('url = "turn:turnserver.appearin.net:443?transport=udp"', 'url = "turn:x:1?transport=sctp"'), "turn[0].url", "transport"),
-        (('url = "stun:turnserver.appearin.net:443"', 'url = "turn:turnserver.appearin.net:443"'), "stun[0].url", "stun: URI"),
+        (
+            ('url = "turn:turnserver.appearin.net:443?transport=udp"', 'url = "turn:x:1?transport=sctp"'),
+            "turn[0].url",
+            "transport",
+        ),
+        (
+            ('url = "stun:turnserver.appearin.net:443"', 'url = "turn:turnserver.appearin.net:443"'),
+            "stun[0].url",
+            "stun: URI",
+        ),
         (('source = "whereby-firewall"', 'source = "nowhere"'), "domains[0].source", "unknown source"),
         (('purpose = "TURN relay"', 'purpose = "TURN relay"\ncolour = "blue"'), "domains[7].colour", "unknown field"),
     ],
@@ -183,7 +191,10 @@ def test_bad_profiles_name_path_field_and_problem(tmp_path: Path, change, field:
 
 def test_parse_profile_rejects_wrong_types() -> None:
     with pytest.raises(ProfileError, match=r"x\.toml: name: must be a string"):
-        parse_profile({"schema_version": 1, "id": "x", "name": 3, "support_email": "a@b.org", "sources": {"s": {"title": "t"}}}, "x.toml")
+        parse_profile(
+            {"schema_version": 1, "id": "x", "name": 3, "support_email": "a@b.org", "sources": {"s": {"title": "t"}}},
+            "x.toml",
+        )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,9 @@ def test_versions_from_browser_output_plist_and_folders(tmp_path: Path) -> None:
     assert browsers.parse_version("Chromium 120.0.6099.224 built on Debian 12.4") == "120.0.6099.224"
     assert browsers.parse_version("Mozilla Firefox 115.6.0esr") == "115.6.0"
     assert browsers.parse_version("garbage") is None
-    assert browsers.mac_bundle_version(plistlib.dumps({"CFBundleShortVersionString": "124.0.6367.91"})) == "124.0.6367.91"
+    assert (
+        browsers.mac_bundle_version(plistlib.dumps({"CFBundleShortVersionString": "124.0.6367.91"})) == "124.0.6367.91"
+    )
     assert browsers.mac_bundle_version(b"not a plist") is None
     assert browsers.newest_version(["Locales", "119.0.6045.200", "120.0.6099.110", "SetupMetrics"]) == "120.0.6099.110"
     (tmp_path / "120.0.6099.110").mkdir()

@@ -76,4 +76,7 @@ def test_inspection_named_with_product_and_exempt_advice(inspected, tmp_path: Pa
     check = checks(result, Category.TLS_INSPECTION)["ok.test, web.test"]
     assert check.status is Status.WARN and check.details["inspected_count"] == 2
     finding = next(f for f in result.findings if f.code == "tls_inspection")
-    assert "Zscaler Root CA (Zscaler)" in finding.it_action and "Exempt *.web.test from TLS inspection" in finding.it_action
+    assert (
+        "Zscaler Root CA (Zscaler)" in finding.it_action
+        and "Exempt *.web.test from TLS inspection" in finding.it_action
+    )

@@ -21,7 +21,10 @@ def codes(result) -> set[str]:
 def test_host_of_reads_urls_ice_uris_and_plain_hosts() -> None:
     assert host_of(r(C.HTTPS, "https://gs.daily.co/_ks_/x-swsl/:", Status.PASS)) == "gs.daily.co"
     assert host_of(r(C.WSS, "wss://prod-ks.pluot.blue/ via http://***@p:3128", Status.PASS)) == "prod-ks.pluot.blue"
-    assert host_of(r(C.TURN_TLS, "turns:global.turn.twilio.com:443?transport=tcp", Status.PASS)) == "global.turn.twilio.com"
+    assert (
+        host_of(r(C.TURN_TLS, "turns:global.turn.twilio.com:443?transport=tcp", Status.PASS))
+        == "global.turn.twilio.com"
+    )
     assert host_of(r(C.DNS, "c.daily.co", Status.PASS)) == "c.daily.co"
 
 
@@ -82,4 +85,6 @@ def test_offline_supersedes_individual_failures_and_relay_only_needs_a_relay() -
         r(C.TURN_TCP, "turn:global.turn.twilio.com:3478?transport=tcp", Status.PASS),
     ]
     a = assess(dpi, PROFILE)
-    assert a.verdict is Verdict.DEGRADED and {"relay_only", "stun_blocked"} <= codes(a) and "udp_blocked" not in codes(a)
+    assert (
+        a.verdict is Verdict.DEGRADED and {"relay_only", "stun_blocked"} <= codes(a) and "udp_blocked" not in codes(a)
+    )

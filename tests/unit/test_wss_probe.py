@@ -133,6 +133,8 @@ def test_a_page_through_a_proxy_names_the_proxy() -> None:
         200, {"content-type": "text/html", "server": "nginx", "via": "1.1 gw.corp (squid/5.7)"}, b"<html></html>"
     )
     status, summary = wss.judge_upgrade(stripped, "prod-ks.pluot.blue")
-    assert status is Status.FAIL and "the proxy in between (1.1 gw.corp (squid/5.7)) did not pass the upgrade" in summary
+    assert (
+        status is Status.FAIL and "the proxy in between (1.1 gw.corp (squid/5.7)) did not pass the upgrade" in summary
+    )
     direct = wss.classify_rejection(200, {"content-type": "text/html"}, b"<html></html>")
     assert "removed the upgrade request" in wss.judge_upgrade(direct, "x")[1]
