@@ -124,6 +124,9 @@ class DnsFailed(Exception):
     """The host could not be looked up (a DNS check reports why; this one is unknown)."""
 
 
+_CUT = (ssl.SSLEOFError, ConnectionResetError, asyncio.IncompleteReadError)  # a handshake cut, not refused
+
+
 async def open_secure(
     host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any], context: ssl.SSLContext | None = None
 ) -> net.Connection:
@@ -131,7 +134,15 @@ async def open_secure(
     is recorded in `details`. Raises PhaseError or DnsFailed."""
     conn = await open_stream(host, port, via, ctx, details)
     try:
-        await net.start_tls(conn, context or os_trust_context(), host, TLS_TIMEOUT_S)
+        try:
+            await net.start_tls(conn, context or os_trust_context(), host, TLS_TIMEOUT_S)
+        except net.PhaseError as first:
+            if not isinstance(first.cause, _CUT):
+                raise
+            # cut mid-handshake (no alert, no certificate): once more on a fresh connection, as browsers retry
+            details["tls_retried"] = net.describe_error(first.cause)
+            conn = await open_stream(host, port, via, ctx, details)
+            await net.start_tls(conn, context or os_trust_context(), host, TLS_TIMEOUT_S)
     except net.PhaseError as err:
         if err.kind == net.TLS:
             details.update(await _unverified_certificate(host, port, via, ctx))
