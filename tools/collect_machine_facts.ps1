@@ -12,7 +12,7 @@ param([string]$Out = (Join-Path $env:TEMP ("callready-facts-" + (Get-Date -Forma
 $ErrorActionPreference = "Continue"
 New-Item -ItemType Directory -Force -Path $Out | Out-Null
 
-# 1. Registry keys the proxy reader uses (app/probes/proxy_os/windows.py KEYS), in one `reg export` file (UTF-16).
+# 1. Registry keys the proxy reader uses (app/net/proxy_os/windows.py KEYS), in one `reg export` file (UTF-16).
 $keys = @(
   "HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings",
   "HKLM\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",

@@ -13,7 +13,7 @@ run() { # run NAME COMMAND...: the command's output (and errors) into NAME, neve
   if command -v "$1" >/dev/null 2>&1; then "$@" >"$OUT/$name" 2>&1; else echo "$1: not available" >"$OUT/$name"; fi
 }
 
-run scutil-proxy.txt scutil --proxy     # the System Configuration proxy dictionary (app/probes/proxy_os/macos.py)
+run scutil-proxy.txt scutil --proxy     # the System Configuration proxy dictionary (app/net/proxy_os/macos.py)
 run ifconfig.txt ifconfig               # adapters, addresses, utun tunnels (VPN recognition)
 run sw_vers.txt sw_vers                 # macOS version (Local Network privacy from 15)
 run uname-m.txt uname -m                # arm64 or x86_64: which build fits

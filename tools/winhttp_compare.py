@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.probes.proxy_os import windows
+from app.net.proxy_os import windows
 
 
 def main(state: str) -> int:

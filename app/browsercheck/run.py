@@ -27,11 +27,11 @@ from app.browsercheck.server import LocalPageServer
 from app.engine.model import Category, CheckResult, Outcome, RunResult, Severity, Verdict
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
-from app.engine.resolver import HostResolver
 from app.engine.runner import RunContext
 from app.engine.urls import UrlError, parse_ice_url
 from app.engine.verdict import assess
 from app.logs import redactor
+from app.net.resolver import HostResolver
 from app.probes import browser_policy, iceservers, turn
 from app.probes.browsers import Browser, find_browsers
 from app.probes.iceservers import PlatformIce, credentials_for

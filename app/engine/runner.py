@@ -20,8 +20,8 @@ from app.engine.model import (
 )
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
-from app.engine.resolver import HostResolver
 from app.logs import redactor
+from app.net.resolver import HostResolver
 
 log = logging.getLogger("callready.runner")
 

@@ -18,7 +18,8 @@ from app.engine.model import Category, CheckResult, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import MediaThresholds, Profile
 from app.engine.runner import Check, RunContext
-from app.probes import ice, net, quality, turn
+from app.net import connect, ice
+from app.probes import quality, turn
 from app.probes.media import choose_path
 
 PACKET_BYTES = 1200  # a full RTP video packet (WebRTC keeps packets under ~1200 bytes of payload)
@@ -244,7 +245,7 @@ async def probe_capacity(ctx: RunContext) -> Outcome:
             sessions.append(await turn.allocate(address, target.url, *creds, proxy=proxy))
         deadline = asyncio.get_running_loop().time() + _budget(ctx)
         steps, idle_ms = await load(sessions[0], sessions[1], deadline, prior)
-    except (OSError, TimeoutError, net.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
+    except (OSError, TimeoutError, connect.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
         details.update({"measured": False, "error": str(exc) or type(exc).__name__})
         return Outcome(Status.SKIP, f"Not measured: the relay stopped working ({details['error']}).", details)
     finally:

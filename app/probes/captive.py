@@ -18,7 +18,7 @@ from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
-from app.probes import net
+from app.net import connect
 from app.probes import proxy as proxy_mod
 from app.probes.https import HttpResponse, http_exchange
 
@@ -77,20 +77,20 @@ async def probe_one(probe: CaptiveProbe, ctx: RunContext) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         if route.proxy is not None and route.proxy.scheme == "http":
-            conn = await net.open_tcp(route.proxy.host, route.proxy.port, TIMEOUT_S)
+            conn = await connect.open_tcp(route.proxy.host, route.proxy.port, TIMEOUT_S)
             target = probe.url
         else:
             res = await ctx.resolver.resolve(host)
             if not res.addresses:
                 return {**out, "result": UNKNOWN, "why": f"{host} could not be looked up ({res.error})"}
-            conn = await net.open_tcp(res.addresses[0], port, TIMEOUT_S)
+            conn = await connect.open_tcp(res.addresses[0], port, TIMEOUT_S)
             target = parts.path or "/"
-    except net.PhaseError as err:
-        return {**out, "result": UNKNOWN, "why": f"no connection: {net.describe_error(err.cause)}"}
+    except connect.PhaseError as err:
+        return {**out, "result": UNKNOWN, "why": f"no connection: {connect.describe_error(err.cause)}"}
     try:
         resp = await http_exchange(conn, host, target, TIMEOUT_S)
     except (OSError, TimeoutError, h11.ProtocolError, asyncio.IncompleteReadError) as exc:
-        return {**out, "result": UNKNOWN, "why": f"no web answer: {net.describe_error(exc)}"}
+        return {**out, "result": UNKNOWN, "why": f"no web answer: {connect.describe_error(exc)}"}
     finally:
         await conn.close()
     result, why = judge(probe, resp)

@@ -7,12 +7,12 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
-from app.engine import dnsquery
-from app.engine.dnsquery import Exchange
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
+from app.net import dnsquery
+from app.net.dnsquery import Exchange
 
 QUERY_TIMEOUT_S = 6.0
 SLOW_MS = 1000

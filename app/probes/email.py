@@ -13,12 +13,12 @@ import dns.exception
 import dns.nameserver
 import dns.resolver
 
-from app.engine import dnsquery
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import EmailSender, Profile
-from app.engine.resolver import split_nameserver
 from app.engine.runner import Check, RunContext
+from app.net import dnsquery
+from app.net.resolver import split_nameserver
 from app.probes import dmarc, dnsbl, mailgw, spf
 from app.probes.dmarc import parse_tags as parse_tags  # re-exported: DKIM tags share DMARC's syntax
 
@@ -45,7 +45,7 @@ class DnsLookup:
             if self._nameservers:
                 r = dns.asyncresolver.Resolver(configure=False)
                 r.nameservers = [dns.nameserver.Do53Nameserver(*split_nameserver(n)) for n in self._nameservers]
-            elif os.name == "nt":  # Windows: only the DNS servers of adapters that are up (app.probes.winnet)
+            elif os.name == "nt":  # Windows: only the DNS servers of adapters that are up (app.net.winnet)
                 r = dns.asyncresolver.Resolver(configure=False)
                 r.nameservers = dnsquery.system_nameservers() or _no_resolver()
             else:
@@ -195,7 +195,7 @@ def dkim_key_facts(record: str) -> dict[str, Any]:
         return {"state": "revoked"}
     facts: dict[str, Any] = {"state": "present", "type": tags.get("k", "rsa")}
     try:
-        from app.probes.der import public_key_bits  # DER reading without `cryptography` (issue 19: file size)
+        from app.net.der import public_key_bits  # DER reading without `cryptography` (issue 19: file size)
 
         facts["bits"] = public_key_bits(base64.b64decode(key))
     except Exception:  # an ed25519 raw key, or a key we cannot parse: present but unsized

@@ -18,9 +18,9 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile, WebTarget, WssTarget
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
-from app.probes import macnet, net
+from app.net import connect, macnet
+from app.net.trust import certificate_facts, no_verify_context, os_trust_context, public_trust_context
 from app.probes import proxy as proxy_mod
-from app.probes.trust import certificate_facts, no_verify_context, os_trust_context, public_trust_context
 
 CONNECT_TIMEOUT_S = 4.0
 TLS_TIMEOUT_S = 8.0  # a handshake on a thin, busy link takes seconds; browsers wait far longer
@@ -40,7 +40,7 @@ class HttpResponse:
 
 
 async def http_exchange(
-    conn: net.Connection, host: str, path: str, timeout_s: float, max_body: int = MAX_BODY
+    conn: connect.Connection, host: str, path: str, timeout_s: float, max_body: int = MAX_BODY
 ) -> HttpResponse:
     """Send one GET and read the response through h11 (bring-your-own-I/O HTTP/1.1), at most `max_body` bytes."""
     client = h11.Connection(h11.CLIENT)
@@ -108,16 +108,16 @@ async def choose_via(url: str, ctx: RunContext, explicit: ProxyUrl | None) -> Vi
     return Via(await proxy_mod.route_for(url, ctx))
 
 
-async def open_stream(host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any]) -> net.Connection:
+async def open_stream(host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any]) -> connect.Connection:
     """TCP directly (resolving locally) or a CONNECT tunnel (the proxy resolves); raise PhaseError or DnsFailed."""
     if via.route.proxy is not None:
-        return await net.open_tunnel(via.route.proxy, host, port, CONNECT_TIMEOUT_S, USER_AGENT)
+        return await connect.open_tunnel(via.route.proxy, host, port, CONNECT_TIMEOUT_S, USER_AGENT)
     res = await ctx.resolver.resolve(host)
     details.update({"resolved": list(res.addresses), "dns_ms": res.elapsed_ms})
     if not res.addresses:
         details["dns_error"] = res.error
         raise DnsFailed(res.error or "no address")
-    return await net.open_tcp(res.addresses[0], port, CONNECT_TIMEOUT_S)
+    return await connect.open_tcp(res.addresses[0], port, CONNECT_TIMEOUT_S)
 
 
 class DnsFailed(Exception):
@@ -129,24 +129,24 @@ _CUT = (ssl.SSLEOFError, ConnectionResetError, asyncio.IncompleteReadError)  # a
 
 async def open_secure(
     host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any], context: ssl.SSLContext | None = None
-) -> net.Connection:
+) -> connect.Connection:
     """open_stream + TLS verified against the OS store; on a certificate failure the presented certificate
     is recorded in `details`. Raises PhaseError or DnsFailed."""
     conn = await open_stream(host, port, via, ctx, details)
     try:
         try:
-            await net.start_tls(conn, context or os_trust_context(), host, TLS_TIMEOUT_S)
-        except net.PhaseError as first:
+            await connect.start_tls(conn, context or os_trust_context(), host, TLS_TIMEOUT_S)
+        except connect.PhaseError as first:
             if not isinstance(first.cause, _CUT):
                 raise
             # cut mid-handshake (no alert, no certificate): once more on a fresh connection, as browsers retry
-            details["tls_retried"] = net.describe_error(first.cause)
+            details["tls_retried"] = connect.describe_error(first.cause)
             conn = await open_stream(host, port, via, ctx, details)
-            await net.start_tls(conn, context or os_trust_context(), host, TLS_TIMEOUT_S)
-    except net.PhaseError as err:
-        if err.kind == net.TLS:
+            await connect.start_tls(conn, context or os_trust_context(), host, TLS_TIMEOUT_S)
+    except connect.PhaseError as err:
+        if err.kind == connect.TLS:
             details.update(await _unverified_certificate(host, port, via, ctx))
-            details["tls_reason"] = net.describe_error(err.cause)
+            details["tls_reason"] = connect.describe_error(err.cause)
         raise
     ssl_obj = conn.writer.get_extra_info("ssl_object")
     details["certificate"] = certificate_facts(ssl_obj.getpeercert(binary_form=True) if ssl_obj else None)
@@ -155,18 +155,18 @@ async def open_secure(
 
 
 def judge_failure(
-    err: net.PhaseError, host: str, port: int, via: Via, profile: Profile
+    err: connect.PhaseError, host: str, port: int, via: Via, profile: Profile
 ) -> tuple[Status, str, tuple[str, ...], dict[str, Any]]:
     """Pure: a failed connection step -> status, plain summary, finding codes and extra evidence."""
     proxy = str(via.route.proxy) if via.route.proxy else ""
-    why = net.describe_error(err.cause)
+    why = connect.describe_error(err.cause)
     if err.phase == "proxy_connect":
         # macOS 15+: Local Network privacy, not the network, may be what stops a proxy on the local network
         hint = macnet.local_network_hint(err.kind, via.route.proxy.host if via.route.proxy else "")
         summary = f"Cannot reach the proxy {proxy}: {why}." + (f" {hint}" if hint else "")
         return Status.FAIL, summary, ("proxy_failed",), ({"local_network_privacy": hint} if hint else {})
     if err.phase == "proxy":
-        if err.kind == net.PROXY_AUTH:
+        if err.kind == connect.PROXY_AUTH:
             sign_in = getattr(err.cause, "sign_in", None)  # Negotiate/NTLM: signed in as a browser would (proxyauth)
             if sign_in is not None and not sign_in.tried:
                 return Status.SKIP, (f"The proxy {proxy} asks for Windows sign-in ({sign_in.scheme}), which browsers "
@@ -190,7 +190,7 @@ def judge_failure(
             ("proxy_failed",),
             {},
         )
-    if err.phase == "tls" and err.kind == net.TLS:
+    if err.phase == "tls" and err.kind == connect.TLS:
         return Status.FAIL, f"Secure connection failed: {why}.", ("tls_error",), {}
     if err.phase == "tls":
         return Status.FAIL, f"Connection to {host} cut during TLS: {why}.", ("https_blocked",), {}
@@ -199,13 +199,13 @@ def judge_failure(
 
 async def open_or_outcome(
     host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any], blocked_code: str
-) -> net.Connection | Outcome:
+) -> connect.Connection | Outcome:
     """Open TLS as chosen by `via`; a failure comes back as the check's Outcome (`blocked_code` for a blocked path)."""
     try:
         return await open_secure(host, port, via, ctx, details)
     except DnsFailed:
         return Outcome(Status.SKIP, f"Not tried: {host} could not be looked up.", details)
-    except net.PhaseError as err:
+    except connect.PhaseError as err:
         details.update(err.evidence())
         status, summary, codes, extra = judge_failure(err, host, port, via, ctx.profile)
         details.update(extra)
@@ -260,7 +260,7 @@ def _http_error(exc: BaseException, via: Via) -> str:
     if isinstance(exc, h11.ProtocolError):
         who = "the answer (through the proxy)" if via.route.proxy is not None else "the server's answer"
         return f"{who} is not valid HTTP ({exc})"
-    return net.describe_error(exc)
+    return connect.describe_error(exc)
 
 
 async def publicly_trusted(host: str, port: int, via: Via, ctx: RunContext) -> bool | None:
@@ -268,11 +268,11 @@ async def publicly_trusted(host: str, port: int, via: Via, ctx: RunContext) -> b
     scratch: dict[str, Any] = {}
     try:
         conn = await open_stream(host, port, via, ctx, scratch)
-    except (net.PhaseError, DnsFailed):
+    except (connect.PhaseError, DnsFailed):
         return None
     try:
-        await net.start_tls(conn, public_trust_context(ctx.options.public_roots), host, TLS_TIMEOUT_S)
-    except net.PhaseError as err:
+        await connect.start_tls(conn, public_trust_context(ctx.options.public_roots), host, TLS_TIMEOUT_S)
+    except connect.PhaseError as err:
         return False if isinstance(err.cause, ssl.SSLCertVerificationError) else None
     finally:
         await conn.close()
@@ -285,12 +285,12 @@ async def _unverified_certificate(host: str, port: int, via: Via, ctx: RunContex
     try:
         conn = await open_stream(host, port, via, ctx, scratch)
         try:
-            await net.start_tls(conn, no_verify_context(), host, TLS_TIMEOUT_S)
+            await connect.start_tls(conn, no_verify_context(), host, TLS_TIMEOUT_S)
             ssl_obj = conn.writer.get_extra_info("ssl_object")
             return {"certificate": certificate_facts(ssl_obj.getpeercert(binary_form=True) if ssl_obj else None)}
         finally:
             await conn.close()
-    except (net.PhaseError, DnsFailed):
+    except (connect.PhaseError, DnsFailed):
         return {}
 
 

@@ -14,9 +14,10 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
-from app.probes import ice, net, quality, turn
+from app.net import connect, ice
+from app.net.trust import os_trust_context
+from app.probes import quality, turn
 from app.probes.stun import nat_test
-from app.probes.trust import os_trust_context
 
 RATE_PPS = 100  # about a 30 fps video stream's packet rate
 RELAY_PAYLOAD = 1000  # bytes per relayed packet, video-sized
@@ -130,7 +131,7 @@ async def udp_binding_train(address: str, port: int, duration_s: float, rate: fl
 
 async def open_path_stream(
     address: str, port: int, host: str, tls: bool, proxy: ProxyUrl | None = None, timeout_s: float = 4.0
-) -> net.Connection:
+) -> connect.Connection:
     """The TCP/TLS stream of a path: direct, or inside `proxy`'s CONNECT tunnel (TLS to `host` end to end)."""
     context = os_trust_context() if tls else None
     if proxy is not None:
@@ -153,7 +154,9 @@ async def stream_binding_train(
     return await binding_train_over(conn, duration_s, rate)
 
 
-async def binding_train_over(conn: net.Connection, duration_s: float, rate: float = RATE_PPS) -> list[quality.Probe]:
+async def binding_train_over(
+    conn: connect.Connection, duration_s: float, rate: float = RATE_PPS
+) -> list[quality.Probe]:
     """A Binding train over an already open stream, which it closes."""
     sent: dict[bytes, tuple[int, float]] = {}
     got: dict[int, float] = {}
@@ -274,7 +277,7 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
             probes = await stream_binding_train(
                 choice.address, choice.port, choice.host, choice.transport == "tls", duration, proxy=proxy
             )
-    except (OSError, TimeoutError, net.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
+    except (OSError, TimeoutError, connect.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
         details["error"] = str(exc) or type(exc).__name__
         return Outcome(Status.SKIP, f"Not measured: the path stopped working ({details['error']}).", details)
     q = quality.summarize(probes, crossings)

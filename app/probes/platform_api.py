@@ -14,7 +14,7 @@ from app.engine.inputs import InputError, bounded_json
 from app.engine.model import Outcome, Status
 from app.engine.runner import RunContext
 from app.engine.urls import ProxyUrl, UrlError, parse_web_url
-from app.probes import net
+from app.net import connect
 from app.probes.https import HTTP_TIMEOUT_S, MAX_BODY, choose_via, http_exchange, open_or_outcome
 
 FETCH_BUDGET_S = 9.0  # connect + TLS + answer (each phase has its own shorter limit)
@@ -54,14 +54,14 @@ async def _fetch(url: str, ctx: RunContext, explicit: ProxyUrl | None) -> JsonAn
     details: dict[str, Any] = {"url": url, **via.evidence()}
     start = time.perf_counter()
     conn = await open_or_outcome(parsed.host, parsed.port, via, ctx, details, "https_blocked")
-    if not isinstance(conn, net.Connection):
+    if not isinstance(conn, connect.Connection):
         return JsonAnswer(url, False, problem=conn.summary, failure=conn, details=dict(conn.details))
     host = parsed.host if parsed.port == 443 else f"{parsed.host}:{parsed.port}"
     try:
         resp = await http_exchange(conn, host, parsed.path, HTTP_TIMEOUT_S)
     except (OSError, TimeoutError, h11.ProtocolError, ssl.SSLError) as exc:
-        details.update({"failed_phase": "http", "error": net.describe_error(exc)})
-        why = f"Connected to {parsed.host}, but no web answer: {net.describe_error(exc)}."
+        details.update({"failed_phase": "http", "error": connect.describe_error(exc)})
+        why = f"Connected to {parsed.host}, but no web answer: {connect.describe_error(exc)}."
         failure = Outcome(Status.FAIL, why, details, ("https_blocked",))
         return JsonAnswer(url, False, problem=why, failure=failure, details=details)
     finally:

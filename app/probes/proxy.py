@@ -1,6 +1,6 @@
 """Proxy discovery: which proxy (if any) a browser uses for each platform host, including PAC scripts.
 
-Settings come from `app.probes.proxy_os` (one interface per OS, explicit unknown). A PAC file (Netscape proxy
+Settings come from `app.net.proxy_os` (one interface per OS, explicit unknown). A PAC file (Netscape proxy
 auto-config) is evaluated as browsers evaluate it by `app.net.pac` (QuickJS in a worker thread with hard limits,
 look-ups done asynchronously first, answers cached per URL), so the event loop never waits on a script.
 """
@@ -27,7 +27,7 @@ from app.engine.urls import ProxyUrl, UrlError, parse_proxy_url
 from app.net.pac import sandbox
 from app.net.pac.answer import PacAnswer, parse_answer
 from app.net.pac.evaluator import PacEvaluator
-from app.probes.proxy_os import (
+from app.net.proxy_os import (
     CONFIGURED,
     DNS_WPAD_URL,
     NONE,
@@ -159,9 +159,9 @@ class PacScript:
 
 async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FETCH_TIMEOUT_S) -> PacScript:
     """GET a PAC file directly (never through a proxy), or read a file:// URL."""
-    from app.probes import macnet, net
+    from app.net import connect, macnet
+    from app.net.trust import os_trust_context
     from app.probes.https import http_exchange
-    from app.probes.trust import os_trust_context
 
     start = time.perf_counter()
     parts = urlsplit(url)
@@ -186,19 +186,19 @@ async def fetch_pac(url: str, ctx: RunContext | None, timeout_s: float = PAC_FET
     else:
         address = host
     try:
-        conn = await net.open_tcp(address, port, timeout_s)
-    except net.PhaseError as err:
+        conn = await connect.open_tcp(address, port, timeout_s)
+    except connect.PhaseError as err:
         hint = macnet.local_network_hint(err.kind, address)  # macOS 15+: Local Network privacy
-        return PacScript(url, None, net.describe_error(err.cause) + (f". {hint}" if hint else ""), _ms(start))
+        return PacScript(url, None, connect.describe_error(err.cause) + (f". {hint}" if hint else ""), _ms(start))
     try:
         if parts.scheme == "https":
-            await net.start_tls(conn, os_trust_context(), host, timeout_s)
+            await connect.start_tls(conn, os_trust_context(), host, timeout_s)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         resp = await http_exchange(conn, parts.netloc, path, timeout_s, PAC_MAX_BYTES)
-    except net.PhaseError as err:
-        return PacScript(url, None, net.describe_error(err.cause), _ms(start))
+    except connect.PhaseError as err:
+        return PacScript(url, None, connect.describe_error(err.cause), _ms(start))
     except Exception as exc:  # h11 protocol errors, resets, timeouts: all mean "no script"
-        return PacScript(url, None, net.describe_error(exc), _ms(start))
+        return PacScript(url, None, connect.describe_error(exc), _ms(start))
     finally:
         await conn.close()
     if resp.status != 200:

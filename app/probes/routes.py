@@ -97,9 +97,9 @@ def darwin_kind(name: str) -> str:
 
 
 def _windows_adapters() -> dict[str, tuple[str, str, bool]]:
-    """FriendlyName -> (Description, kind, up from the adapter's own OperStatus) via app.probes.winnet; {} on
+    """FriendlyName -> (Description, kind, up from the adapter's own OperStatus) via app.net.winnet; {} on
     failure."""
-    from app.probes import winnet
+    from app.net import winnet
 
     return {a.name: (a.description, a.kind, a.is_up) for a in winnet.adapters()}
 

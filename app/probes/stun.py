@@ -10,8 +10,8 @@ from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import IceServer, Profile
 from app.engine.runner import Check, RunContext
-from app.probes import ice, net
-from app.probes.trust import os_trust_context
+from app.net import connect, ice
+from app.net.trust import os_trust_context
 
 CHECK_TIMEOUT_S = 8.0
 
@@ -83,7 +83,7 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
         if reply.klass != "RESPONSE" and reply.error_code is not None:
             return Outcome(Status.WARN, f"{host} answered STUN with an error ({reply.error_code}).", details)
         if reply.mapped_address is None:  # RFC 8489 §7.3.3, §14.8: neither a usable success nor a real error
-            details.update({"error_kind": net.PROTOCOL, "error": "a success answer without a mapped address"})
+            details.update({"error_kind": connect.PROTOCOL, "error": "a success answer without a mapped address"})
             summary = f"{host} answered STUN on UDP {port}, but without this computer's address: not a usable answer."
             return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
         return Outcome(
@@ -93,7 +93,7 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
     if isinstance(error, ice.NoAnswer):
         details["tries"] = error.tries
     details["error_kind"] = _kind(error)
-    details["error"] = net.describe_error(error) if not isinstance(error, ice.WrongProtocol) else str(error)
+    details["error"] = connect.describe_error(error) if not isinstance(error, ice.WrongProtocol) else str(error)
     details["classic_answered"] = old is not None
     if old is not None:
         details["classic_mapped_address"] = _fmt(old.mapped_address)
@@ -101,11 +101,11 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
             f"STUN to {host}:{port} is filtered: a request without the STUN marker was answered, "
             "so a firewall inspects and drops STUN (UDP itself passes)."
         )
-    elif details["error_kind"] == net.REFUSED:
+    elif details["error_kind"] == connect.REFUSED:
         summary = f"{host} refused STUN on UDP {port} (port unreachable)."
     elif isinstance(error, ice.WrongTransaction):
         summary = f"{host} answered STUN on UDP {port}, but never to the request sent (another transaction id)."
-    elif details["error_kind"] == net.PROTOCOL:
+    elif details["error_kind"] == connect.PROTOCOL:
         summary = f"Something on UDP {port} answered, but not with STUN: {details['error']}."
     else:
         tries = f" ({details['tries']} tries)" if details.get("tries") else ""
@@ -117,7 +117,7 @@ async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -
     tls = os_trust_context() if details["transport"] == "tls" else None
     try:
         conn = await ice.open_stream(address, port, tls, host, 4.0)
-    except net.PhaseError as err:
+    except connect.PhaseError as err:
         details.update(err.evidence())
         return Outcome(Status.FAIL, f"Cannot reach STUN at {host}:{port}: {err}.", details, ("stun_blocked",))
     try:
@@ -125,7 +125,7 @@ async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -
         reply = await ice.stream_transact(conn, ice.binding_request())
         details["rtt_ms"] = int((time.perf_counter() - start) * 1000)
     except (TimeoutError, OSError, asyncio.IncompleteReadError, ice.WrongProtocol) as exc:
-        details.update({"error_kind": _kind(exc), "error": str(exc) or net.describe_error(exc)})
+        details.update({"error_kind": _kind(exc), "error": str(exc) or connect.describe_error(exc)})
         return Outcome(
             Status.FAIL, f"No STUN answer from {host}:{port}: {details['error']}.", details, ("stun_blocked",)
         )
@@ -137,7 +137,7 @@ async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -
     if reply.klass != "RESPONSE":
         return Outcome(Status.WARN, f"{host} answered STUN over {how} with an error ({reply.error_code}).", details)
     if reply.mapped_address is None:
-        details.update({"error_kind": net.PROTOCOL, "error": "a success answer without a mapped address"})
+        details.update({"error_kind": connect.PROTOCOL, "error": "a success answer without a mapped address"})
         summary = f"{host} answered STUN over {how}, but without this computer's address: not a usable answer."
         return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
     return Outcome(Status.PASS, f"STUN over {how} works: {host} answered.", details)
@@ -163,8 +163,8 @@ def _fmt(addr: tuple[str, int] | None) -> str:
 
 def _kind(exc: BaseException) -> str:
     if isinstance(exc, ice.WrongProtocol):
-        return net.PROTOCOL
-    return net.classify_os_error(exc)
+        return connect.PROTOCOL
+    return connect.classify_os_error(exc)
 
 
 def plan(profile: Profile, options: RunOptions) -> list[Check]:

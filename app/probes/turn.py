@@ -16,9 +16,10 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import IceServerUrl, ProxyUrl
-from app.probes import ice, iceservers, net
+from app.net import connect, ice
+from app.net.trust import certificate_facts, os_trust_context
+from app.probes import iceservers
 from app.probes import proxy as proxy_mod
-from app.probes.trust import certificate_facts, os_trust_context
 
 CONNECT_TIMEOUT_S = 3.5
 ALLOCATE_TIMEOUT_S = 4.0
@@ -116,11 +117,11 @@ async def reach(address: str, url: IceServerUrl, proxy: ProxyUrl | None = None) 
             else:
                 d["proxy"] = str(proxy)
                 conn = await ice.open_stream_via_proxy(proxy, url.host, url.port, tls, CONNECT_TIMEOUT_S)
-        except net.PhaseError as err:
+        except connect.PhaseError as err:
             d.update(err.evidence())
             d["address"] = address
-            if err.kind == net.TLS:
-                d["tls_reason"] = net.describe_error(err.cause)
+            if err.kind == connect.TLS:
+                d["tls_reason"] = connect.describe_error(err.cause)
             if proxy is not None and err.phase.startswith("proxy"):
                 return _proxy_failed(err, proxy, where, d)
             return _failed(err.cause, err.phase, where, port_text, d, through=through)
@@ -155,7 +156,9 @@ async def reach(address: str, url: IceServerUrl, proxy: ProxyUrl | None = None) 
     if reply.klass == "RESPONSE" and reply.relayed_address is not None and reply.mapped_address is not None:
         return Reach(True, f"Relay reachable over {how} (it allocated without credentials).", d, proxy)
     if reply.klass == "RESPONSE" or reply.error_code is None:  # RFC 8656 §7.3: a success names both addresses
-        d.update({"error_kind": net.PROTOCOL, "error": "an Allocate answer without the relayed and mapped addresses"})
+        d.update(
+            {"error_kind": connect.PROTOCOL, "error": "an Allocate answer without the relayed and mapped addresses"}
+        )
         return Reach(False, f"{where} answered on {how}, but not as a TURN relay (no relayed address).", d, proxy)
     return Reach(
         True, f"A STUN server answered on {where}{through} ({d['answer']}), though not with the usual TURN challenge.",
@@ -163,16 +166,16 @@ async def reach(address: str, url: IceServerUrl, proxy: ProxyUrl | None = None) 
     )  # fmt: skip
 
 
-def _proxy_failed(err: net.PhaseError, proxy: ProxyUrl, where: str, d: dict[str, Any]) -> Reach:
+def _proxy_failed(err: connect.PhaseError, proxy: ProxyUrl, where: str, d: dict[str, Any]) -> Reach:
     """The proxy could not be reached or would not open the tunnel (407 is recorded as evidence only: the HTTPS
     check reports proxy_auth_required for the same proxy)."""
-    why = net.describe_error(err.cause)
+    why = connect.describe_error(err.cause)
     if err.phase == "proxy_connect":
         return Reach(False, f"Cannot reach the proxy {proxy}: {why}.", d, proxy)
-    if err.kind == net.PROXY_AUTH:
+    if err.kind == connect.PROXY_AUTH:
         return Reach(False, f"The proxy {proxy} asks for a login (HTTP 407) before opening a tunnel to {where}.", d,
                      proxy)  # fmt: skip
-    if isinstance(err.cause, net.ProxyRefusal):
+    if isinstance(err.cause, connect.ProxyRefusal):
         answer = f"HTTP {err.cause.status} {err.cause.reason}".strip()
         return Reach(False, f"The proxy {proxy} refused a tunnel to {where} ({answer}).", d, proxy)
     return Reach(False, f"The proxy {proxy} did not open a tunnel to {where}: {why}.", d, proxy)
@@ -182,27 +185,27 @@ def _failed(
     exc: BaseException, phase: str, where: str, port: str, d: dict[str, Any], after_tls: bool = False, through: str = ""
 ) -> Reach:
     port = f"{port}{through}"
-    kind = net.PROTOCOL if isinstance(exc, ice.WrongProtocol) else net.classify_os_error(exc)
+    kind = connect.PROTOCOL if isinstance(exc, ice.WrongProtocol) else connect.classify_os_error(exc)
     d.setdefault("failed_phase", phase)
     d["error_kind"] = kind
-    d["error"] = str(exc) if isinstance(exc, ice.WrongProtocol) else net.describe_error(exc)
+    d["error"] = str(exc) if isinstance(exc, ice.WrongProtocol) else connect.describe_error(exc)
     if isinstance(exc, ice.WrongTransaction):
         return Reach(False, f"{where} answered on {port}, but never to the request sent (another transaction id).", d)
     if isinstance(exc, ice.WrongProtocol):
         d["answer_start"] = ice.printable_start(exc.data)
         return Reach(False, f"{where} answered on {port}, but not as a TURN relay ({d['answer_start']!r}).", d)
-    if kind == net.RESET and after_tls:
+    if kind == connect.RESET and after_tls:
         d["failed_phase"] = "after_tls"
         return Reach(False, f"The connection to {where} was cut right after the TLS handshake (a filtering proxy?).", d)
-    if kind == net.RESET:
+    if kind == connect.RESET:
         return Reach(False, f"The connection to {where} ({port}) was cut.", d)
-    if kind == net.TLS:
+    if kind == connect.TLS:
         return Reach(False, f"The secure connection to {where} failed: {d.get('tls_reason', d['error'])}.", d)
-    if kind == net.REFUSED:
+    if kind == connect.REFUSED:
         return Reach(False, f"{where} refused {port}.", d)
-    if kind == net.UNREACHABLE:
+    if kind == connect.UNREACHABLE:
         return Reach(False, f"{where} is unreachable on {port}: {d['error']}.", d)
-    if kind == net.TIMEOUT:
+    if kind == connect.TIMEOUT:
         tries = f" ({d['tries']} tries)" if d.get("tries") else ""
         return Reach(False, f"No answer from {where} on {port}{tries}: a firewall drops it.", d)
     return Reach(False, f"{where} on {port}: {d['error']}.", d)
@@ -353,7 +356,7 @@ async def probe_with_credentials(
             d["turn_error"] = str(exc)
             return Outcome(Status.WARN, f"{url.host} is reachable but refused an allocation ({exc}).", d)
         except (TimeoutError, OSError) as exc:
-            d["turn_error"] = net.describe_error(exc)
+            d["turn_error"] = connect.describe_error(exc)
             return Outcome(
                 Status.FAIL, f"Allocation on {url.host} failed: {d['turn_error']}.", d, (BLOCKED_CODE[url.transport],)
             )
@@ -413,7 +416,7 @@ async def _bounded(attempt: Any, address: str, url: IceServerUrl, proxy: ProxyUr
             r: Reach = await attempt
     except TimeoutError:
         where = f"{url.host}:{url.port}"
-        d = {"address": address, "port": url.port, "transport": url.transport, "error_kind": net.TIMEOUT,
+        d = {"address": address, "port": url.port, "transport": url.transport, "error_kind": connect.TIMEOUT,
              "error": "no answer (timed out)"}  # fmt: skip
         if proxy is not None:
             d["proxy"] = str(proxy)

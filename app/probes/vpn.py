@@ -196,16 +196,17 @@ async def _ip_list_samples(ctx: RunContext, notes: dict[str, Any]) -> list[Desti
 async def _fetch(url: str, ctx: RunContext) -> str:
     """GET an https URL through the OS trust store; body as text."""
     from app.engine.urls import parse_web_url
-    from app.probes import https, net
-    from app.probes.trust import os_trust_context
+    from app.net import connect
+    from app.net.trust import os_trust_context
+    from app.probes import https
 
     parsed = parse_web_url(url, ("https",))
     res = await ctx.resolver.resolve(parsed.host)
     if not res.addresses:
         raise OSError(res.error or "no address")
-    conn = await net.open_tcp(res.addresses[0], parsed.port, IP_LIST_TIMEOUT_S)
+    conn = await connect.open_tcp(res.addresses[0], parsed.port, IP_LIST_TIMEOUT_S)
     try:
-        await net.start_tls(conn, os_trust_context(), parsed.host, IP_LIST_TIMEOUT_S)
+        await connect.start_tls(conn, os_trust_context(), parsed.host, IP_LIST_TIMEOUT_S)
         resp = await https.http_exchange(conn, parsed.host, parsed.path, IP_LIST_TIMEOUT_S)
     finally:
         conn.writer.transport.abort()  # at once, even when cancelled at the deadline

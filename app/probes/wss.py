@@ -22,7 +22,7 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile, WssTarget
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
-from app.probes import net
+from app.net import connect
 from app.probes import proxy as proxy_mod
 from app.probes.https import (
     USER_AGENT,
@@ -84,7 +84,9 @@ def _html_title(body: bytes) -> str:
     return " ".join(text[start + 7 : end].split())[:120] if start >= 0 and end > start else ""
 
 
-async def upgrade(conn: net.Connection, host: str, path: str, timeout_s: float) -> tuple[WSConnection, UpgradeAnswer]:
+async def upgrade(
+    conn: connect.Connection, host: str, path: str, timeout_s: float
+) -> tuple[WSConnection, UpgradeAnswer]:
     """Send the opening handshake and read the answer (101 accepted, or a rejection with its body)."""
     ws = WSConnection(ConnectionType.CLIENT)
     conn.writer.write(ws.send(Request(host=host, target=path, extra_headers=[(b"user-agent", USER_AGENT.encode())])))
@@ -122,7 +124,7 @@ async def upgrade(conn: net.Connection, host: str, path: str, timeout_s: float) 
         return ws, UpgradeAnswer("closed", status)
 
 
-async def hold(conn: net.Connection, ws: WSConnection, hold_s: float, ping_every_s: float) -> HoldResult:
+async def hold(conn: connect.Connection, ws: WSConnection, hold_s: float, ping_every_s: float) -> HoldResult:
     """Keep the connection open for `hold_s`, pinging every `ping_every_s`; note when and how it is cut."""
     result = HoldResult()
     loop = asyncio.get_running_loop()
@@ -169,14 +171,14 @@ async def hold(conn: net.Connection, ws: WSConnection, hold_s: float, ping_every
             if result.cut_after_s is not None:
                 break
     except (OSError, ssl.SSLError, RemoteProtocolError, LocalProtocolError) as exc:
-        result.cut_after_s, result.cut_how = loop.time() - start, net.describe_error(exc)
+        result.cut_after_s, result.cut_how = loop.time() - start, connect.describe_error(exc)
     result.held_s = round((result.cut_after_s if result.cut_after_s is not None else loop.time() - start), 2)
     if result.cut_after_s is not None:
         result.cut_after_s = round(result.cut_after_s, 2)
     return result
 
 
-async def _close(conn: net.Connection, ws: WSConnection) -> None:
+async def _close(conn: connect.Connection, ws: WSConnection) -> None:
     """Send a normal close (RFC 6455 §7.1.2), wait briefly for the answer, then close the stream."""
     try:
         conn.writer.write(ws.send(CloseConnection(code=1000)))

@@ -59,7 +59,7 @@ def os_facts() -> dict[str, Any]:
     if sys.platform == "darwin":
         facts["macos"] = platform.mac_ver()[0]
     elif sys.platform == "win32":
-        from app.probes.winnet import windows_name
+        from app.net.winnet import windows_name
 
         name = windows_name(platform.version(), platform.release())  # Python 3.11 says 10 for Windows 11 too
         facts["windows"] = " ".join([name, *(x for x in platform.win32_ver()[1:] if x)])
@@ -138,7 +138,7 @@ def dns_resolvers(options: RunOptions | None = None) -> list[str]:
     """The resolvers the run used: the ones given to the run, else the OS's (on Windows: adapters that are up)."""
     if options is not None and options.nameservers:
         return list(options.nameservers)
-    from app.engine.dnsquery import system_nameservers
+    from app.net.dnsquery import system_nameservers
 
     return system_nameservers()
 

@@ -1,6 +1,6 @@
 """Kerberos proxy lab, run as root inside a private network namespace (`unshare -n`): a realm LAB.TEST (Debian's
 krb5-kdc), squid demanding Negotiate with its Kerberos helper (`negotiate_kerberos_auth`), and a TCP echo server
-as the tunnel's far end; everything on the namespace's own loopback. Then CallReady's CONNECT (app.probes.net)
+as the tunnel's far end; everything on the namespace's own loopback. Then CallReady's CONNECT (app.net.connect)
 runs as a client with a ticket, as one without, and with a ticket the proxy cannot read (its key changed in the
 realm but not in squid's keytab), each in its own process; one JSON line per case is printed.
 
@@ -28,14 +28,15 @@ CLIENT = r"""
 import asyncio, json, sys
 from app.engine.profile import load_profile
 from app.engine.urls import parse_proxy_url
-from app.probes import https, net
+from app.net import connect
+from app.probes import https
 from app.probes import proxy as proxy_mod
 
 async def main() -> dict:
     proxy = parse_proxy_url(sys.argv[1])
     try:
-        conn = await net.open_tunnel(proxy, "127.0.0.1", int(sys.argv[2]), 8.0)
-    except net.PhaseError as err:
+        conn = await connect.open_tunnel(proxy, "127.0.0.1", int(sys.argv[2]), 8.0)
+    except connect.PhaseError as err:
         via = https.Via(proxy_mod.Route(proxy, "lab"))
         status, summary, codes, _ = https.judge_failure(err, "127.0.0.1", int(sys.argv[2]), via, load_profile("daily"))
         return {"tunnel": False, "status": status.value, "summary": summary, "codes": list(codes), **err.evidence()}

@@ -1,4 +1,4 @@
-"""app/probes/der.py against `cryptography` (a test dependency only): the same certificate facts and key sizes,
+"""app/net/der.py against `cryptography` (a test dependency only): the same certificate facts and key sizes,
 and hostile DER ends in DerError (or {} from certificate_facts), never in another exception."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from app.probes import der
-from app.probes.trust import certificate_facts
+from app.net import der
+from app.net.trust import certificate_facts
 
 KEY = ec.generate_private_key(ec.SECP256R1())
 A = x509.NameAttribute

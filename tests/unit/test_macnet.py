@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.probes import macnet
+from app.net import macnet
 
 NETS = ["192.168.1.0/24", "fd00:1::/64"]
 
@@ -43,7 +43,7 @@ MACHINES = Path(__file__).resolve().parents[1] / "data" / "machines"
 
 def test_recorded_macos_machines() -> None:
     """scutil --proxy, ifconfig, sw_vers and uname -m as tools/collect_machine_facts.sh saves them."""
-    from app.probes.proxy_os import CONFIGURED, macos
+    from app.net.proxy_os import CONFIGURED, macos
     from app.probes.vpn_classify import Adapter, vpn_adapters
 
     corp = MACHINES / "macos15-arm64-corp"

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from app.net.pac.answer import parse_answer
 from app.net.pac.evaluator import PacEvaluator, PacResult
 from app.net.pac.helpers import LocalAddresses
+from app.net.proxy_os import CONFIGURED, SystemProxy
 from app.probes import proxy
-from app.probes.proxy_os import CONFIGURED, SystemProxy
 
 ME = LocalAddresses("198.18.1.2", ("2001:db8::2", "198.18.1.2"))
 

@@ -17,7 +17,8 @@ import pytest
 from app.engine.model import Status
 from app.engine.profile import load_profile
 from app.engine.urls import parse_proxy_url
-from app.probes import https, net, proxyauth
+from app.net import connect, proxyauth
+from app.probes import https
 from app.probes import proxy as proxy_mod
 
 SERVER = Path(__file__).with_name("ntlm_proxy_server.py")
@@ -53,7 +54,7 @@ def test_challenge_token() -> None:
 
 
 def test_refusal_evidence_names_every_scheme() -> None:
-    refusal = net.ProxyRefusal(407, "Proxy Authentication Required", {"server": "squid"}, b"",
+    refusal = connect.ProxyRefusal(407, "Proxy Authentication Required", {"server": "squid"}, b"",
                                ("Negotiate", "NTLM", 'Basic realm="corp"'))  # fmt: skip
     assert refusal.evidence()["proxy_auth_schemes"] == "Negotiate, NTLM, Basic"
 
@@ -74,9 +75,9 @@ def ntlm_proxy(tmp_path: Path) -> Iterator[int]:
         proc.communicate(timeout=5)
 
 
-def _tunnel(port: int) -> net.Connection:
-    async def go() -> net.Connection:
-        conn = await net.open_tunnel(parse_proxy_url(f"http://127.0.0.1:{port}"), "gs.daily.co", 443, 5.0)
+def _tunnel(port: int) -> connect.Connection:
+    async def go() -> connect.Connection:
+        conn = await connect.open_tunnel(parse_proxy_url(f"http://127.0.0.1:{port}"), "gs.daily.co", 443, 5.0)
         conn.writer.write(b"ping through the tunnel")
         await conn.writer.drain()
         conn.facts["echo"] = await asyncio.wait_for(conn.reader.readexactly(23), 5.0)
@@ -86,13 +87,13 @@ def _tunnel(port: int) -> net.Connection:
     return asyncio.run(go())
 
 
-def _refusal(port: int) -> net.PhaseError:
-    with pytest.raises(net.PhaseError) as caught:
+def _refusal(port: int) -> connect.PhaseError:
+    with pytest.raises(connect.PhaseError) as caught:
         _tunnel(port)
     return caught.value
 
 
-def _judge(err: net.PhaseError) -> tuple[Status, str, tuple[str, ...]]:
+def _judge(err: connect.PhaseError) -> tuple[Status, str, tuple[str, ...]]:
     via = https.Via(proxy_mod.Route(parse_proxy_url("http://127.0.0.1:3128"), "test"))
     status, summary, codes, _extra = https.judge_failure(err, "gs.daily.co", 443, via, load_profile("daily"))
     return status, summary, codes
@@ -113,7 +114,7 @@ def test_wrong_credentials_are_refused_and_told_why(ntlm_proxy: int, tmp_path: P
     users.write_text("CORP:alice:an-old-password\n")
     monkeypatch.setenv("NTLM_USER_FILE", str(users))
     err = _refusal(ntlm_proxy)
-    assert err.kind == net.PROXY_AUTH and err.cause.sign_in.tried and not err.cause.sign_in.ok
+    assert err.kind == connect.PROXY_AUTH and err.cause.sign_in.tried and not err.cause.sign_in.ok
     assert err.evidence()["proxy_auth_schemes"] == "Negotiate, NTLM, Basic"
     status, summary, codes = _judge(err)
     assert status is Status.FAIL and codes == ("proxy_auth_required",) and "did not work" in summary

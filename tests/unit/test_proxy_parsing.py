@@ -11,8 +11,8 @@ import pytest
 
 from app.net.pac.evaluator import PacEvaluator
 from app.net.pac.helpers import LocalAddresses
+from app.net.proxy_os import CONFIGURED, NONE, UNKNOWN, linux, macos, read_system, windows
 from app.probes import proxy
-from app.probes.proxy_os import CONFIGURED, NONE, UNKNOWN, linux, macos, read_system, windows
 
 
 def test_environment_lower_case_wins_and_all_proxy_fills_in() -> None:

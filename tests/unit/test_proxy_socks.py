@@ -20,8 +20,9 @@ import pytest
 
 from app.engine.model import Category, Status
 from app.engine.urls import ProxyUrl
-from app.probes import net, proxy
-from app.probes.proxy_os import CONFIGURED, SystemProxy
+from app.net import connect
+from app.net.proxy_os import CONFIGURED, SystemProxy
+from app.probes import proxy
 from tests.unit.loopback_servers import DnsServer, HttpsServer, make_ca
 from tests.unit.test_wss_probe import PROXY_VARS, checks, run, write_profile
 from tests.unit.wss_server import WssServer, free_port, have_squid
@@ -84,7 +85,7 @@ def dante():
 
 
 async def _echo_through(proxy_url: ProxyUrl, host: str, port: int) -> bytes:
-    conn = await net.open_tunnel(proxy_url, host, port, 3.0)
+    conn = await connect.open_tunnel(proxy_url, host, port, 3.0)
     try:
         conn.writer.write(b"ping")
         await conn.writer.drain()
@@ -116,14 +117,14 @@ def test_socks5_connect_sends_the_name_and_socks4_resolves_first(dante: Dante) -
 
 
 def test_socks_refusal_and_unreachable_proxy_are_told_apart(dante: Dante) -> None:
-    with pytest.raises(net.PhaseError) as refused:
+    with pytest.raises(connect.PhaseError) as refused:
         _with_echo(lambda port: _echo_through(dante.url(), "127.0.0.1", 9))
-    assert refused.value.phase == "proxy" and refused.value.kind == net.PROXY_REFUSED
+    assert refused.value.phase == "proxy" and refused.value.kind == connect.PROXY_REFUSED
     assert "not allowed by ruleset" in str(refused.value)
     dead = ProxyUrl("socks5", "127.0.0.1", free_port(), None, None)
-    with pytest.raises(net.PhaseError) as unreachable:
+    with pytest.raises(connect.PhaseError) as unreachable:
         _with_echo(lambda port: _echo_through(dead, "web.test", port))
-    assert unreachable.value.phase == "proxy_connect" and unreachable.value.kind == net.REFUSED
+    assert unreachable.value.phase == "proxy_connect" and unreachable.value.kind == connect.REFUSED
 
 
 def test_pac_answer_routes_through_socks5(dante: Dante, tmp_path: Path) -> None:
@@ -198,8 +199,10 @@ def test_https_proxy_gets_tls_then_connect_with_tls_inside(tmp_path: Path, monke
             target = server.sockets[0].getsockname()[1]
             try:
                 monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_pem) if trusted else certifi.where())
-                conn = await net.open_tunnel(ProxyUrl("https", "localhost", port, None, None), "web.test", target, 3.0)
-                await net.start_tls(conn, ssl.create_default_context(cafile=str(ca.ca_pem)), "web.test", 3.0)
+                conn = await connect.open_tunnel(
+                    ProxyUrl("https", "localhost", port, None, None), "web.test", target, 3.0
+                )
+                await connect.start_tls(conn, ssl.create_default_context(cafile=str(ca.ca_pem)), "web.test", 3.0)
                 conn.writer.write(b"inside")
                 await conn.writer.drain()
                 got = await asyncio.wait_for(conn.reader.read(16), 3.0)
@@ -211,9 +214,9 @@ def test_https_proxy_gets_tls_then_connect_with_tls_inside(tmp_path: Path, monke
 
         assert asyncio.run(main(True)) == b"inside"
         assert "TCP_TUNNEL/200" in (folder / "access.log").read_text()
-        with pytest.raises(net.PhaseError) as untrusted:
+        with pytest.raises(connect.PhaseError) as untrusted:
             asyncio.run(main(False))
-        assert untrusted.value.phase == "proxy_connect" and untrusted.value.kind == net.TLS
+        assert untrusted.value.phase == "proxy_connect" and untrusted.value.kind == connect.TLS
     finally:
         proc.kill()
         proc.wait(5)

@@ -12,10 +12,8 @@ import pytest
 from app.engine.model import Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
-from app.engine.resolver import HostResolver
 from app.engine.runner import RunContext
-from app.probes import proxy
-from app.probes.proxy_os import (
+from app.net.proxy_os import (
     CONFIGURED,
     DNS_WPAD_URL,
     NONE,
@@ -24,7 +22,9 @@ from app.probes.proxy_os import (
     file_url_path,
     wpad_candidates,
 )
-from app.probes.proxy_os import windows as w
+from app.net.proxy_os import windows as w
+from app.net.resolver import HostResolver
+from app.probes import proxy
 
 MACHINES = Path(__file__).resolve().parents[1] / "data" / "machines"
 

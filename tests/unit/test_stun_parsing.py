@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from app.engine.model import Category, CheckResult, Status
 from app.engine.urls import IceServerUrl, UrlError, parse_ice_url
-from app.probes import ice, media
+from app.net import ice
+from app.probes import media
 
 
 def test_parse_binding_success_with_xor_mapped_address():

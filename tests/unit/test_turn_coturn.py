@@ -8,7 +8,8 @@ import pytest
 
 from app.engine.model import Status
 from app.engine.urls import parse_ice_url
-from app.probes import ice, turn
+from app.net import ice
+from app.probes import turn
 from tests.unit import coturn_servers as cs
 from tests.unit.loopback_servers import SilentServer, free_closed_port, make_ca
 

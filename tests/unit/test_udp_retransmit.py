@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from app.engine import dnsquery
 from app.engine.model import Category, Outcome, Status
-from app.engine.resolver import HostResolver
 from app.engine.urls import parse_ice_url
+from app.net import dnsquery, ice
+from app.net.resolver import HostResolver
 from app.probes import dns as dns_probe
-from app.probes import ice, turn
 from app.probes import stun as stun_probe
+from app.probes import turn
 from tests.unit import udp_hostile as h
 from tests.unit.test_probes_dns_https import by_target, write_profile
 

@@ -15,8 +15,8 @@ import pytest
 from app.engine.model import Category, CheckResult, Status
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
-from app.engine.resolver import HostResolver
 from app.engine.runner import RunContext
+from app.net.resolver import HostResolver
 from app.probes import routes, vpn
 from app.probes.vpn_classify import Adapter, VpnMatch
 from tests.unit.loopback_servers import DnsServer, SilentServer, make_ca
@@ -186,7 +186,7 @@ def test_windows_adapter_state_comes_from_operstatus(monkeypatch: pytest.MonkeyP
     import sys
     from types import SimpleNamespace
 
-    from app.probes import winnet
+    from app.net import winnet
 
     addr = SimpleNamespace(family=socket.AF_INET, address="10.144.1.17")
     monkeypatch.setattr(routes.psutil, "net_if_addrs", lambda: {"Ethernet 3": [addr], "Wi-Fi": [addr]})

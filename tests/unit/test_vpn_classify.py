@@ -171,7 +171,7 @@ def test_recorded_get_netadapter_state_comes_from_operstatus() -> None:
     """tests/data/machines/win11-vpn-products: the Citrix adapter is Disconnected (OperStatus 2), so not a VPN."""
     from pathlib import Path
 
-    from app.probes.winnet import parse_get_netadapter_json
+    from app.net.winnet import parse_get_netadapter_json
 
     path = Path(__file__).resolve().parents[1] / "data" / "machines" / "win11-vpn-products" / "get-netadapter.json"
     listed = parse_get_netadapter_json(path.read_text("utf-8"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.probes import winnet
+from app.net import winnet
 
 MACHINES = Path(__file__).resolve().parents[1] / "data" / "machines"
 

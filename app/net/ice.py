@@ -19,9 +19,8 @@ from typing import Any
 
 from aioice import stun, turn
 
-from app.engine import dnsquery
 from app.engine.urls import ProxyUrl
-from app.probes import net
+from app.net import connect, dnsquery
 
 # RFC 8489 §6.2.1 with an initial RTO of 250 ms (the RFC's 500 ms suits unknown paths; a run has seconds, not a
 # minute): sends at 0, 0.25, 0.75, 1.75 and 3.75 s, give up at 4 s. A dead server costs 4 s; a path losing 15 % of
@@ -302,7 +301,9 @@ async def read_frame(reader: asyncio.StreamReader) -> bytes:
     return header + rest
 
 
-async def stream_transact(conn: net.Connection, message: stun.Message, timeout_s: float = STREAM_ANSWER_S) -> StunReply:
+async def stream_transact(
+    conn: connect.Connection, message: stun.Message, timeout_s: float = STREAM_ANSWER_S
+) -> StunReply:
     """Send one STUN request over TCP/TLS and read the answer with the same transaction id (RFC 8489 §6.2.2)."""
     conn.writer.write(bytes(message))
     async with asyncio.timeout(timeout_s):
@@ -320,26 +321,26 @@ async def stream_transact(conn: net.Connection, message: stun.Message, timeout_s
 
 async def open_stream(
     address: str, port: int, tls: ssl.SSLContext | None, server_hostname: str, timeout_s: float
-) -> net.Connection:
-    """TCP connect and optionally TLS, each phase timed and classified (raises net.PhaseError)."""
-    conn = await net.open_tcp(address, port, timeout_s)
+) -> connect.Connection:
+    """TCP connect and optionally TLS, each phase timed and classified (raises connect.PhaseError)."""
+    conn = await connect.open_tcp(address, port, timeout_s)
     if tls is not None:
-        await net.start_tls(conn, tls, server_hostname, timeout_s)
+        await connect.start_tls(conn, tls, server_hostname, timeout_s)
     return conn
 
 
 async def open_stream_via_proxy(
     proxy: ProxyUrl, host: str, port: int, tls: ssl.SSLContext | None, timeout_s: float
-) -> net.Connection:
+) -> connect.Connection:
     """A CONNECT tunnel to host:port through an HTTP proxy (RFC 9110 §9.3.6; the proxy resolves the name, as for
-    Chromium's TURN over a proxy), then optionally TLS to `host` inside it; raises net.PhaseError."""
-    conn = await net.open_tunnel(proxy, host, port, timeout_s)
+    Chromium's TURN over a proxy), then optionally TLS to `host` inside it; raises connect.PhaseError."""
+    conn = await connect.open_tunnel(proxy, host, port, timeout_s)
     if tls is not None:
-        await net.start_tls(conn, tls, host, timeout_s)
+        await connect.start_tls(conn, tls, host, timeout_s)
     return conn
 
 
-def detach_socket(conn: net.Connection) -> socket.socket:
+def detach_socket(conn: connect.Connection) -> socket.socket:
     """A plain socket for the stream of an open (not yet TLS) connection, e.g. a proxy tunnel, so another protocol
     object can own it; the asyncio transport is closed, the duplicate keeps the TCP connection alive."""
     raw = conn.writer.get_extra_info("socket")
@@ -456,8 +457,8 @@ async def open_turn_session(
         inner_transport, client = await loop.create_datagram_endpoint(make_client, remote_addr=server)
     elif proxy is not None:
         try:
-            tunnel = await net.open_tunnel(proxy, server_hostname, port, timeout_s)
-        except net.PhaseError as err:
+            tunnel = await connect.open_tunnel(proxy, server_hostname, port, timeout_s)
+        except connect.PhaseError as err:
             raise OSError(str(err)) from None
         sock = detach_socket(tunnel)
         try:

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine import dnsquery
-from app.engine.dnsquery import split_nameserver as split_nameserver  # re-exported for probes
 from app.engine.inputs import is_ip_address
+from app.net import dnsquery
+from app.net.dnsquery import split_nameserver as split_nameserver  # re-exported for probes
 
 OS_GRACE_S = 1.0
 

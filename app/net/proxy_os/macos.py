@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
-from app.probes.proxy_os import SystemProxy, proxy_from_text, state_of, unknown
+from app.net.proxy_os import SystemProxy, proxy_from_text, state_of, unknown
 
 SOURCE = "macos-system-configuration"
 

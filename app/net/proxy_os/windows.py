@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.urls import ProxyUrl
-from app.probes.proxy_os import SystemProxy, proxy_from_text, state_of, unknown, wpad_candidates
+from app.net.proxy_os import SystemProxy, proxy_from_text, state_of, unknown, wpad_candidates
 
 HKCU, HKLM = "HKEY_CURRENT_USER", "HKEY_LOCAL_MACHINE"
 INTERNET_SETTINGS = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"

@@ -45,10 +45,10 @@ def split_nameserver(text: str) -> tuple[str, int]:
 
 
 def system_nameservers() -> list[str]:
-    """The OS's configured nameservers: on Windows those of the adapters that are up (app.probes.winnet), else as
+    """The OS's configured nameservers: on Windows those of the adapters that are up (app.net.winnet), else as
     dnspython reads them (resolv.conf, or the registry, where a malformed entry raises ValueError)."""
     if sys.platform == "win32":
-        from app.probes import winnet
+        from app.net import winnet
 
         found = winnet.system_nameservers()
         if found is not None:

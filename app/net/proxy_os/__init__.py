@@ -111,7 +111,7 @@ def file_url_path(url: str, windows: bool | None = None) -> str:
 
 def read_system(platform: str | None = None, environ: Mapping[str, str] | None = None) -> tuple[SystemProxy, ...]:
     """Every source of settings on this OS, the one browsers use first, then the environment variables."""
-    from app.probes.proxy_os import linux, macos, windows
+    from app.net.proxy_os import linux, macos, windows
 
     platform = platform or sys.platform
     env = linux.parse_environment(os.environ if environ is None else environ)

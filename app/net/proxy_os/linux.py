@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.probes.proxy_os import CONFIGURED, SystemProxy, proxy_from_text, state_of
+from app.net.proxy_os import CONFIGURED, SystemProxy, proxy_from_text, state_of
 
 _NAMES = ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
 

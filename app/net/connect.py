@@ -14,7 +14,7 @@ from typing import Any
 import h11
 
 from app.engine.urls import ProxyUrl
-from app.probes import proxyauth
+from app.net import proxyauth
 
 # Failure kinds shared by probes (the evidence vocabulary of the JSON details).
 TIMEOUT, REFUSED, UNREACHABLE, RESET, TLS, PROTOCOL, DNS = (
@@ -305,7 +305,7 @@ class SocksRefusal(Exception):
 async def _tls_to_proxy(conn: Connection, proxy: ProxyUrl, timeout_s: float) -> None:
     """TLS to the proxy itself (an HTTPS proxy, Chromium's `HTTPS host:port`), verified against the OS store;
     the CONNECT then runs inside it. A failure is the 'proxy_connect' phase: the proxy could not be reached."""
-    from app.probes.trust import os_trust_context
+    from app.net.trust import os_trust_context
 
     try:
         await start_tls(conn, os_trust_context(), proxy.host, timeout_s)

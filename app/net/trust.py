@@ -11,7 +11,7 @@ from typing import Any
 import certifi
 import truststore
 
-from app.probes import der as der_module
+from app.net import der as der_module
 
 
 def os_trust_context() -> ssl.SSLContext:
