@@ -31,7 +31,7 @@ from app.engine.runner import RunContext
 from app.engine.urls import UrlError, parse_ice_url
 from app.engine.verdict import assess
 from app.logs import redactor
-from app.net.resolver import HostResolver
+from app.net.services import RunServices
 from app.probes import browser_policy, iceservers, turn
 from app.probes.browsers import Browser, find_browsers
 from app.probes.iceservers import PlatformIce, credentials_for
@@ -82,15 +82,15 @@ async def fetch_platform_ice(profile: Profile, options: RunOptions, timeout_s: f
     if profile.ice_servers is None:
         return None
     loop = asyncio.get_running_loop()
-    resolver = HostResolver(min(8.0, timeout_s), profile.ipv4_only, options.nameservers)
-    ctx = RunContext(profile, options, resolver, loop.time() + timeout_s)
+    services = RunServices(timeout_s, profile.ipv4_only, options.nameservers)
+    ctx = RunContext(profile, options, services, loop.time() + timeout_s)
     try:
         return await asyncio.wait_for(iceservers.platform_ice(ctx), timeout_s)
     except (TimeoutError, OSError) as exc:
         log.info("platform ICE servers not fetched for the browser check: %s", type(exc).__name__)
         return None
     finally:
-        ctx.close()
+        await services.aclose()
 
 
 def _entry(url: str, kind: str, transport: str, creds: tuple[str, str] | None, source: str = "") -> dict[str, Any]:

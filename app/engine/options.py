@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.engine.urls import IceServerUrl, ProxyUrl, UrlError, parse_ice_url
+from app.engine.urls import IceServerUrl, ProxyUrl, UrlError, parse_ice_url, parse_proxy_url
+
+if TYPE_CHECKING:
+    from app.engine.profile import Profile
 
 DEFAULT_RUN_TIMEOUT_S = 25.0
 
@@ -79,3 +83,15 @@ class RunOptions:
         for t in self.turn:
             found += [s for s in (t.password, t.secret) if s]
         return tuple(found)
+
+
+def explicit_proxy(profile: Profile, options: RunOptions) -> ProxyUrl | None:
+    """The proxy IT gave (`--proxy`, or the profile's self-hosted proxy URL), tested in addition to the browser's way."""
+    if options.proxy is not None:
+        return options.proxy
+    if profile.self_hosted_proxy_url:
+        try:
+            return parse_proxy_url(profile.self_hosted_proxy_url)
+        except UrlError:
+            return None
+    return None

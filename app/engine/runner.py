@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 from app.engine.model import (
     Category,
@@ -21,46 +20,27 @@ from app.engine.model import (
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.logs import redactor
-from app.net.resolver import HostResolver
+from app.net.services import RunServices
 
 log = logging.getLogger("callready.runner")
 
 EventSink = Callable[[Event], None]
-_V = TypeVar("_V")
 
 
 @dataclass
 class RunContext:
-    """What a check may use while it runs: the profile, options, shared resolver and earlier results."""
+    """What a check may use while it runs: the profile, options, the run's shared network services and earlier
+    results."""
 
     profile: Profile
     options: RunOptions
-    resolver: HostResolver
+    services: RunServices
     deadline: float
     _board: dict[str, CheckResult] = field(default_factory=dict)
-    _shared: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
-
-    async def once(self, key: str, make: Callable[[], Awaitable[_V]]) -> _V:
-        """Run `make()` once per run for `key` and share its value with every caller (a discovery fetch, the
-        platform's ICE servers). A caller that is cancelled or times out does not cancel it for the others."""
-        task = self._shared.get(key)
-        if task is None:
-            task = asyncio.ensure_future(make())
-            self._shared[key] = task
-        value: _V = await asyncio.shield(task)
-        return value
 
     def add_secret(self, *secrets: str | None) -> None:
         """Secrets learnt during the run (short-lived TURN credentials): scrubbed from every log from now on."""
         redactor().add(*secrets)
-
-    def close(self) -> None:
-        """Cancel shared work still running when the run ends."""
-        for task in self._shared.values():
-            if not task.done():
-                task.cancel()
-            elif not task.cancelled():
-                task.exception()  # retrieved, so an error never surfaces as "never retrieved"
 
     def results(self, *categories: Category) -> list[CheckResult]:
         """Finished results of the given categories (only complete for categories this check `needs`)."""
@@ -110,8 +90,8 @@ class Runner:
         _check_unique(plan)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.options.timeout_s
-        resolver = HostResolver(min(8.0, self.options.timeout_s), self.profile.ipv4_only, self.options.nameservers)
-        ctx = RunContext(self.profile, self.options, resolver, deadline)
+        services = RunServices(self.options.timeout_s, self.profile.ipv4_only, self.options.nameservers)
+        ctx = RunContext(self.profile, self.options, services, deadline)
         done_events = {c.id: asyncio.Event() for c in plan}
         by_category: dict[Category, list[str]] = {}
         for c in plan:
@@ -154,9 +134,7 @@ class Runner:
             if not self._main.done():
                 self._main.cancel()
             await asyncio.gather(self._main, return_exceptions=True)
-            ctx.close()
-            await asyncio.gather(*ctx._shared.values(), return_exceptions=True)
-            resolver.close()
+            await services.aclose()
         why = {
             "deadline": f"Not finished: the run's time limit ({self.options.timeout_s:g} s) was reached.",
             "cancelled": "Not finished: the check was cancelled.",

@@ -10,17 +10,13 @@ import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
-
-import h11
 
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
-from app.net import connect
-from app.probes import proxy as proxy_mod
-from app.probes.https import HttpResponse, http_exchange
+from app.net import http
+from app.net.http import HttpResponse
 
 TIMEOUT_S = 4.0
 
@@ -70,29 +66,15 @@ def _title(body: bytes) -> str:
 
 async def probe_one(probe: CaptiveProbe, ctx: RunContext) -> dict[str, Any]:
     """GET one probe URL directly, or through the proxy a browser would use for plain HTTP (absolute-form)."""
-    parts = urlsplit(probe.url)
-    host, port = parts.hostname or "", parts.port or 80
-    route = await proxy_mod.route_for(probe.url, ctx)
+    route = await ctx.services.route_for(probe.url)
     out: dict[str, Any] = {"url": probe.url, "route": route.describe()}
     start = time.perf_counter()
+    proxy = route.proxy if route.proxy is not None and route.proxy.scheme == "http" else None
     try:
-        if route.proxy is not None and route.proxy.scheme == "http":
-            conn = await connect.open_tcp(route.proxy.host, route.proxy.port, TIMEOUT_S)
-            target = probe.url
-        else:
-            res = await ctx.resolver.resolve(host)
-            if not res.addresses:
-                return {**out, "result": UNKNOWN, "why": f"{host} could not be looked up ({res.error})"}
-            conn = await connect.open_tcp(res.addresses[0], port, TIMEOUT_S)
-            target = parts.path or "/"
-    except connect.PhaseError as err:
-        return {**out, "result": UNKNOWN, "why": f"no connection: {connect.describe_error(err.cause)}"}
-    try:
-        resp = await http_exchange(conn, host, target, TIMEOUT_S)
-    except (OSError, TimeoutError, h11.ProtocolError, asyncio.IncompleteReadError) as exc:
-        return {**out, "result": UNKNOWN, "why": f"no web answer: {connect.describe_error(exc)}"}
-    finally:
-        await conn.close()
+        resp = await http.get(probe.url, ctx.services.resolve, TIMEOUT_S, proxy=proxy)
+    except http.FetchError as err:
+        why = {"dns": err.why, "connect": f"no connection: {err.why}"}.get(err.phase, err.why)
+        return {**out, "result": UNKNOWN, "why": why}
     result, why = judge(probe, resp)
     out.update(
         {"result": result, "why": why, "http_status": resp.status, "ms": int((time.perf_counter() - start) * 1000)}

@@ -112,7 +112,7 @@ async def probe_host(host: str, ctx: RunContext) -> Outcome:
     servers = list(ctx.options.nameservers) or dnsquery.system_nameservers()
     types = ["A"] if ctx.profile.ipv4_only else ["A", "AAAA"]
     queries = [query(host, t, servers, QUERY_TIMEOUT_S) for t in types] if servers else []
-    gathered: list[Any] = await asyncio.gather(ctx.resolver.resolve(host), *queries)
+    gathered: list[Any] = await asyncio.gather(ctx.services.resolver.resolve(host), *queries)
     os_res, answers = gathered[0], list(gathered[1:])
     status, summary, codes, extra = classify(
         list(answers), os_res.addresses, os_res.error, ctx.options.loopback_is_real

@@ -15,7 +15,8 @@ from app.engine.model import Outcome, Status
 from app.engine.runner import RunContext
 from app.engine.urls import ProxyUrl, UrlError, parse_web_url
 from app.net import connect
-from app.probes.https import HTTP_TIMEOUT_S, MAX_BODY, choose_via, http_exchange, open_or_outcome
+from app.net.http import HTTP_TIMEOUT_S, MAX_BODY, http_exchange
+from app.probes.connection import open_or_outcome
 
 FETCH_BUDGET_S = 9.0  # connect + TLS + answer (each phase has its own shorter limit)
 
@@ -42,7 +43,7 @@ class JsonAnswer:
 async def fetch_json(url: str, ctx: RunContext, explicit: ProxyUrl | None = None) -> JsonAnswer:
     """GET `url` once per run (and per explicit proxy) as the browser would go; every caller shares the answer."""
     key = f"json:{url}+{explicit}" if explicit is not None else f"json:{url}"
-    return await ctx.once(key, lambda: _fetch(url, ctx, explicit))
+    return await ctx.services.once(key, lambda: _fetch(url, ctx, explicit))
 
 
 async def _fetch(url: str, ctx: RunContext, explicit: ProxyUrl | None) -> JsonAnswer:
@@ -50,7 +51,7 @@ async def _fetch(url: str, ctx: RunContext, explicit: ProxyUrl | None) -> JsonAn
         parsed = parse_web_url(url, ("https",))
     except UrlError as exc:
         return JsonAnswer(url, False, problem=str(exc), failure=Outcome(Status.SKIP, f"Not tried: {exc}."))
-    via = await choose_via(url, ctx, explicit)
+    via = await ctx.services.via(url, explicit)
     details: dict[str, Any] = {"url": url, **via.evidence()}
     start = time.perf_counter()
     conn = await open_or_outcome(parsed.host, parsed.port, via, ctx, details, "https_blocked")

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.model import Category, Outcome, Status
-from app.engine.options import RunOptions
+from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile, SignallingDiscovery, WssTarget
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl, UrlError, WebUrl, parse_web_url
-from app.probes import proxy as proxy_mod
 from app.probes.platform_api import JsonAnswer, fetch_json, field_at
-from app.probes.wss import probe_wss
+from app.probes.wss_check import probe_wss
 
 OTHER_HOLD_S = 0.5  # the other regions: opened, briefly held, closed (Daily's test only waits for `open`)
 CHECK_TIMEOUT_S = 20.0
@@ -138,7 +137,7 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     spec = profile.signalling
     if spec is None:
         return []
-    explicit = proxy_mod.explicit_proxy(profile, options)
+    explicit = explicit_proxy(profile, options)
     host = parse_web_url(spec.url_for("x"), ("https",)).host
     checks: list[Check] = []
     for through in [None] if explicit is None else [None, explicit]:

@@ -9,6 +9,8 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from app.net.records import DnsTempError as DnsTempError  # re-exported: lookups raise it
+
 # lookup(name, rdtype) -> record texts: TXT strings joined per record, A/AAAA addresses, MX "pref exchange",
 # PTR names. NXDOMAIN and NODATA give []; a temporary failure (SERVFAIL, timeout) raises DnsTempError.
 Lookup = Callable[[str, str], Awaitable[list[str]]]
@@ -18,16 +20,6 @@ MAX_DNS_MECHANISMS = 10  # RFC 7208 §4.6.4
 MAX_VOID_LOOKUPS = 2  # RFC 7208 §4.6.4
 MAX_MX_PTR_NAMES = 10  # RFC 7208 §4.6.4 (mx, ptr)
 MAX_DOMAIN_LENGTH = 253  # RFC 7208 §7.3 (macro-expanded names are truncated from the left)
-
-
-class DnsTempError(Exception):
-    """A DNS lookup failed temporarily (SERVFAIL, timeout): the SPF result is temperror (RFC 7208 §2.6.6).
-
-    `offline` says the DNS service itself is out of reach (no route, nothing ever answered), not one name."""
-
-    def __init__(self, message: str = "", offline: bool = False) -> None:
-        super().__init__(message)
-        self.offline = offline
 
 
 class _PermError(Exception):

@@ -45,7 +45,7 @@ async def nat_test(servers: list[tuple[str, int]]) -> tuple[str, list[str]]:
 async def probe_stun(server: IceServer, ctx: RunContext) -> Outcome:
     """Resolve, then one Binding over UDP (or TLS for stuns:), plus a classic RFC 3489 Binding to tell DPI from a UDP block."""
     url = server.url
-    res = await ctx.resolver.resolve(url.host)
+    res = await ctx.services.resolver.resolve(url.host)
     details: dict[str, Any] = {"url": str(url), "transport": url.transport, "resolved": list(res.addresses)}
     if not res.addresses:
         details["dns_error"] = res.error

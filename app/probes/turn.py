@@ -12,14 +12,13 @@ from typing import Any
 from aioice import stun
 
 from app.engine.model import Category, Outcome, Status
-from app.engine.options import RunOptions
+from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import IceServerUrl, ProxyUrl
 from app.net import connect, ice
 from app.net.trust import certificate_facts, os_trust_context
 from app.probes import iceservers
-from app.probes import proxy as proxy_mod
 
 CONNECT_TIMEOUT_S = 3.5
 ALLOCATE_TIMEOUT_S = 4.0
@@ -400,10 +399,10 @@ async def proxies_for(url: IceServerUrl, ctx: RunContext) -> list[ProxyUrl]:
         return []
     found: list[ProxyUrl] = []
     host = f"[{url.host}]" if ":" in url.host else url.host
-    route = await proxy_mod.route_for(f"https://{host}:{url.port}/", ctx)
+    route = await ctx.services.route_for(f"https://{host}:{url.port}/")
     if route.proxy is not None:
         found.append(route.proxy)
-    extra = proxy_mod.explicit_proxy(ctx.profile, ctx.options)
+    extra = explicit_proxy(ctx.profile, ctx.options)
     if extra is not None and extra not in found:
         found.append(extra)
     return [p for p in found if p.scheme == "http"]
@@ -455,7 +454,7 @@ async def _platform_credentials(
 
 async def _probe_path(target: TurnTarget, ctx: RunContext, platform: asyncio.Future[Any]) -> Outcome:
     url = target.url
-    res = await ctx.resolver.resolve(url.host)
+    res = await ctx.services.resolver.resolve(url.host)
     d: dict[str, Any] = {"url": str(url), "resolved": list(res.addresses), "origin": target.origin}
     proxies = await proxies_for(url, ctx)
     if not res.addresses:

@@ -15,6 +15,7 @@ from app.engine.model import Category, CheckResult, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
+from app.net import http
 from app.probes import routes
 from app.probes.vpn_classify import Adapter, VpnMatch, describe, routable, running_agents, vpn_adapters
 
@@ -164,7 +165,7 @@ async def media_destinations(ctx: RunContext) -> tuple[list[Destination], dict[s
         except ValueError:
             pass
         try:
-            res = await asyncio.wait_for(ctx.resolver.resolve(host), RESOLVE_TIMEOUT_S)
+            res = await asyncio.wait_for(ctx.services.resolver.resolve(host), RESOLVE_TIMEOUT_S)
         except TimeoutError:
             return []
         return [Destination(host, a) for a in res.addresses[:2]]
@@ -194,22 +195,10 @@ async def _ip_list_samples(ctx: RunContext, notes: dict[str, Any]) -> list[Desti
 
 
 async def _fetch(url: str, ctx: RunContext) -> str:
-    """GET an https URL through the OS trust store; body as text."""
-    from app.engine.urls import parse_web_url
-    from app.net import connect
-    from app.net.trust import os_trust_context
-    from app.probes import https
-
-    parsed = parse_web_url(url, ("https",))
-    res = await ctx.resolver.resolve(parsed.host)
-    if not res.addresses:
-        raise OSError(res.error or "no address")
-    conn = await connect.open_tcp(res.addresses[0], parsed.port, IP_LIST_TIMEOUT_S)
-    try:
-        await connect.start_tls(conn, os_trust_context(), parsed.host, IP_LIST_TIMEOUT_S)
-        resp = await https.http_exchange(conn, parsed.host, parsed.path, IP_LIST_TIMEOUT_S)
-    finally:
-        conn.writer.transport.abort()  # at once, even when cancelled at the deadline
+    """GET the platform's published address list (https only, TLS verified by the OS store); body as text."""
+    if not url.startswith("https://"):
+        raise OSError("not an https URL")
+    resp = await http.get(url, ctx.services.resolve, IP_LIST_TIMEOUT_S)
     if resp.status != 200:
         raise OSError(f"HTTP {resp.status}")
     return resp.body.decode("utf-8", "replace")

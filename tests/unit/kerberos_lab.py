@@ -29,16 +29,16 @@ import asyncio, json, sys
 from app.engine.profile import load_profile
 from app.engine.urls import parse_proxy_url
 from app.net import connect
-from app.probes import https
-from app.probes import proxy as proxy_mod
+from app.probes import connection
+from app.net.routing import Route, Via
 
 async def main() -> dict:
     proxy = parse_proxy_url(sys.argv[1])
     try:
         conn = await connect.open_tunnel(proxy, "127.0.0.1", int(sys.argv[2]), 8.0)
     except connect.PhaseError as err:
-        via = https.Via(proxy_mod.Route(proxy, "lab"))
-        status, summary, codes, _ = https.judge_failure(err, "127.0.0.1", int(sys.argv[2]), via, load_profile("daily"))
+        via = Via(Route(proxy, "lab"))
+        status, summary, codes, _ = connection.judge_failure(err, "127.0.0.1", int(sys.argv[2]), via, load_profile("daily"))
         return {"tunnel": False, "status": status.value, "summary": summary, "codes": list(codes), **err.evidence()}
     conn.writer.write(b"hello through squid")
     await conn.writer.drain()

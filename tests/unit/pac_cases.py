@@ -287,7 +287,7 @@ V8_CASES: tuple[tuple[str, str, str], ...] = (
 
 def run_chromium_v8() -> list[Outcome]:
     """Each script through the run's evaluator (one per script, as Chromium keeps one resolver per script)."""
-    from app.probes.proxy import pac_url_for
+    from app.net.routing import pac_url_for
 
     async def fail(name: str) -> tuple[str, ...]:
         return ()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.engine.model import Category, Status
+from app.net.http import HttpResponse
 from app.probes import captive
-from app.probes.https import HttpResponse
 from tests.unit.loopback_servers import DnsServer
 from tests.unit.test_wss_probe import PROXY_VARS, run, write_profile
 from tests.unit.wss_server import LOGIN_PAGE, CaptiveServer

@@ -42,7 +42,7 @@ def test_dkim_key_facts() -> None:
 def test_nameserver_failure_tells_dns_down_from_a_bad_answer() -> None:
     """dnspython's NoNameservers error tuples: socket errors only mean DNS is out of reach (offline); an rcode is
     the server's answer about one name."""
-    from app.probes.email import nameserver_failure
+    from app.net.records import nameserver_failure
 
     unreachable = [("198.18.0.53", False, 53, OSError(101, "Network is unreachable"), None)]
     assert nameserver_failure(unreachable) == ("no DNS server can be reached (Network is unreachable)", True)

@@ -13,6 +13,7 @@ from app.engine.model import Category, Status
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
 from app.engine.session import Session
+from app.net import websocket
 from app.probes import https, wss
 from tests.unit.hostile_servers import HostileServer
 from tests.unit.loopback_servers import DnsServer, make_ca
@@ -74,7 +75,7 @@ def test_websocket_that_pings_and_never_reads_ends_at_its_hold_time(hostile, cle
     (check,) = [c for c in result.checks if c.category is Category.WSS]
     assert hostile["server"].flooded > 0
     assert check.status is Status.WARN and "stopped reading" in check.summary, check.summary
-    assert took < wss.HOLD_S + 8, took  # it died at the 20 s check deadline before the fix
+    assert took < websocket.HOLD_S + 8, took  # it died at the 20 s check deadline before the fix
 
 
 def test_targets_differing_only_by_port_get_their_own_checks(tmp_path: Path) -> None:

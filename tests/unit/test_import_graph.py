@@ -1,4 +1,5 @@
-"""The package's import graph (module-level imports) has no cycle; the GUI never imports socket-level modules."""
+"""The package's import graph: no cycle; the GUI never imports network code; `app.net` is the bottom layer (it never
+imports the engine's runner, verdict or probes); a probe (a module with a planner) never imports another probe."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def top_level_imports(path: Path, known: set[str]) -> set[str]:
-    """`app.*` modules imported at module level (imports inside functions are deliberate lazy imports)."""
+def top_level_imports(path: Path, known: set[str], everywhere: bool = False) -> set[str]:
+    """`app.*` modules imported at module level (imports inside functions are deliberate lazy imports), or anywhere
+    in the file with `everywhere`."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
-    for node in tree.body:
+    for node in ast.walk(tree) if everywhere else tree.body:
         if isinstance(node, ast.If):  # `if TYPE_CHECKING:` imports are not run
             continue
         if isinstance(node, ast.Import):
@@ -29,10 +31,10 @@ def top_level_imports(path: Path, known: set[str]) -> set[str]:
     return {m for m in found if m in known}
 
 
-def graph() -> dict[str, set[str]]:
+def graph(everywhere: bool = False) -> dict[str, set[str]]:
     paths = list((ROOT / "app").rglob("*.py"))
     known = {module_name(p) for p in paths}
-    return {module_name(p): top_level_imports(p, known) - {module_name(p)} for p in paths}
+    return {module_name(p): top_level_imports(p, known, everywhere) - {module_name(p)} for p in paths}
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -68,7 +70,7 @@ def test_the_checker_finds_a_cycle() -> None:
 
 def test_no_import_cycle_in_app() -> None:
     edges = graph()
-    assert len(edges) > 50 and "app.probes.https" in edges["app.probes.wss"]  # the graph is real
+    assert len(edges) > 50 and "app.probes.connection" in edges["app.probes.wss"]  # the graph is real
     assert cycles(edges) == []
 
 
@@ -80,3 +82,51 @@ def test_gui_never_imports_network_code() -> None:
         if mod.startswith("app.gui")
     }
     assert {m: d for m, d in offenders.items() if d} == {}
+
+
+# The engine's contract modules app.net may use: pure data and parsers, no run, no verdict, no Qt.
+NET_MAY_IMPORT = ("app", "app.engine.urls", "app.engine.inputs", "app.logs")
+
+
+def test_net_is_the_bottom_layer() -> None:
+    """`app.net` (sockets, TLS, HTTP, DNS, proxies, STUN/TURN) imports only itself and the engine's pure contract
+    modules, lazily or not: never a probe, the runner, the verdict, a front end."""
+    edges = graph(everywhere=True)
+    assert "app.net.connect" in edges["app.net.http"]  # the graph is real
+    offenders = {
+        mod: sorted(d for d in deps if not d.startswith("app.net") and d not in NET_MAY_IMPORT)
+        for mod, deps in edges.items()
+        if mod.startswith("app.net")
+    }
+    assert {m: d for m, d in offenders.items() if d} == {}
+
+
+def test_the_layer_check_sees_a_violation() -> None:
+    edges = graph(everywhere=True)
+    assert any(d.startswith("app.probes") for d in edges["app.engine.session"])  # lazy `from app.probes import ...`
+
+
+def planner_modules() -> set[str]:
+    from app.probes import PLANNERS
+
+    return {p.__module__ for p in PLANNERS}
+
+
+# Probes that still build on another probe's work (a chain of one concern), each with the reason.
+CHAINED = {
+    ("app.probes.media", "app.probes.turn"),  # the media train runs over the relay the TURN checks proved
+    ("app.probes.media", "app.probes.stun"),  # the NAT hint reuses the STUN servers' mapped addresses
+    ("app.probes.capacity", "app.probes.media"),  # the call-rate load runs on the path the media train chose
+    ("app.probes.capacity", "app.probes.turn"),
+    ("app.probes.turn", "app.probes.iceservers"),  # the platform's short-lived TURN credentials
+}
+
+
+def test_probes_are_leaves() -> None:
+    """A probe imports the engine, app.net and helper modules (no planner), never another probe, except the
+    documented chains above (each pair listed must still exist, so the list only shrinks)."""
+    planners = planner_modules()
+    edges = graph(everywhere=True)
+    found = {(m, d) for m in planners for d in edges[m] if d in planners}
+    assert found - CHAINED == set()
+    assert CHAINED - found == set(), "a chain is gone: remove it from CHAINED"

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.net import routing
 from app.net.pac.answer import parse_answer
 from app.net.pac.evaluator import PacEvaluator, PacResult
 from app.net.pac.helpers import LocalAddresses
 from app.net.proxy_os import CONFIGURED, SystemProxy
-from app.probes import proxy
 
 ME = LocalAddresses("198.18.1.2", ("2001:db8::2", "198.18.1.2"))
 
@@ -135,17 +135,17 @@ def test_ex_entry_point_is_preferred_and_sees_ipv6_client_addresses() -> None:
     ],
 )
 def test_every_answer_form_gives_the_route_browsers_take(answer: str, route: str) -> None:
-    assert proxy.route_from_pac(answer).describe() == route
+    assert routing.route_from_pac(answer).describe() == route
 
 
 def test_hostile_answers_are_bounded_and_never_show_credentials() -> None:
     """Issue 14: a 10 MB answer was copied into the details; credentials in a PROXY entry reached the JSON;
     `PROXY \\u0000:1` raised ValueError."""
-    huge = proxy.route_from_pac("PROXY a.corp:1;" * 1_000_000)
+    huge = routing.route_from_pac("PROXY a.corp:1;" * 1_000_000)
     assert huge.proxy is not None and len(huge.why) < 400 and "more entries" in huge.why
-    creds = proxy.route_from_pac("PROXY bob:hunter2@p.corp:8080; DIRECT")
+    creds = routing.route_from_pac("PROXY bob:hunter2@p.corp:8080; DIRECT")
     assert creds.proxy is None and "hunter2" not in creds.why and "bob" not in creds.why
-    nul = proxy.route_from_pac("PROXY \u0000:1")
+    nul = routing.route_from_pac("PROXY \u0000:1")
     assert nul.proxy is None and "\u0000" not in nul.why
     assert parse_answer("PROXY a:1;" * 100).truncated
 
@@ -163,27 +163,27 @@ def test_file_pac_at_a_fifo_or_device_is_refused_without_hanging(tmp_path: Path)
     os.mkfifo(fifo)
     for path in (str(fifo), "/dev/zero"):
         start = time.perf_counter()
-        script = asyncio.run(proxy.fetch_pac(f"file://{path}", None))
+        script = asyncio.run(routing.fetch_pac(f"file://{path}"))
         assert script.text is None and "not a regular file" in script.error
         assert time.perf_counter() - start < 1.0
     big = tmp_path / "big.pac"
-    big.write_bytes(b"//" + b"x" * (proxy.PAC_MAX_BYTES * 2))
-    assert len(asyncio.run(proxy.fetch_pac(f"file://{big}", None)).text or "") == proxy.PAC_MAX_BYTES
+    big.write_bytes(b"//" + b"x" * (routing.PAC_MAX_BYTES * 2))
+    assert len(asyncio.run(routing.fetch_pac(f"file://{big}")).text or "") == routing.PAC_MAX_BYTES
 
 
 def test_failing_script_is_reported_by_the_route_and_routes_stay_direct(tmp_path: Path) -> None:
     """Issue 14: a looping PAC left the proxy check saying "No proxy"; the route now carries the script's failure."""
     pac = tmp_path / "loop.pac"
     pac.write_text("function FindProxyForURL(u, h) { while (true) {} }")
-    routes = proxy.SystemRoutes((SystemProxy("test", CONFIGURED, pac_url=f"file://{pac}"),))
+    routes = routing.SystemRoutes((SystemProxy("test", CONFIGURED, pac_url=f"file://{pac}"),))
     routes.pac_time_limit_s = 0.3
     first = asyncio.run(routes.route("https://a.example/"))
     assert first.proxy is None and "did not answer" in first.pac_error and "browsers go direct" in first.why
 
 
 def test_pac_url_is_stripped_as_browsers_strip_it() -> None:
-    assert proxy.pac_url_for("wss://u:pw@ws.example:8443/path?q#f") == "https://ws.example:8443/"
-    assert proxy.pac_url_for("http://u:pw@a.example/p?q=1#frag") == "http://a.example/p?q=1"
+    assert routing.pac_url_for("wss://u:pw@ws.example:8443/path?q#f") == "https://ws.example:8443/"
+    assert routing.pac_url_for("http://u:pw@a.example/p?q=1#frag") == "http://a.example/p?q=1"
 
 
 def test_proxy_check_warns_when_the_script_fails_instead_of_saying_no_proxy(tmp_path: Path, monkeypatch) -> None:
@@ -235,7 +235,7 @@ def test_pac_file_over_64_kb_served_over_http_is_read_whole() -> None:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/proxy.pac"
-        routes = proxy.SystemRoutes((SystemProxy("test", CONFIGURED, pac_url=url),))
+        routes = routing.SystemRoutes((SystemProxy("test", CONFIGURED, pac_url=url),))
         got = asyncio.run(routes.route("https://a.example/"))
         assert len(body) > 150_000 and got.describe() == "PROXY http://big.corp:3128", got.why
     finally:
@@ -254,7 +254,7 @@ def test_any_answer_parses_bounded_and_safe(entries: list[tuple[str, str, str]],
     few hundred characters without control characters, and never shows a user:password it was given."""
     text = ";".join(f"{w}{sp}{h}" for w, h, sp in entries) + f"; PROXY u:{secret}@h.example:1"
     parsed = parse_answer(text)
-    shown = proxy.route_from_pac(text).why
+    shown = routing.route_from_pac(text).why
     assert len(parsed.entries) <= 32 and len(shown) < 1200
     assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in shown)
     if len(secret) > 3 and "@" not in secret and ";" not in secret:
@@ -270,7 +270,7 @@ def test_a_bypass_list_does_not_override_the_pac(tmp_path: Path) -> None:
     decides, loopback aside."""
     pac = tmp_path / "p.pac"
     pac.write_text('function FindProxyForURL(u, h) { return "PROXY pac.corp:8080"; }')
-    routes = proxy.SystemRoutes((SystemProxy("test", CONFIGURED, bypass=("*.example",), pac_url=f"file://{pac}"),))
+    routes = routing.SystemRoutes((SystemProxy("test", CONFIGURED, bypass=("*.example",), pac_url=f"file://{pac}"),))
     assert asyncio.run(routes.route("https://a.example/")).describe() == "PROXY http://pac.corp:8080"
     assert asyncio.run(routes.route("https://127.0.0.1/")).proxy is None
 

@@ -12,8 +12,8 @@ from app.engine.model import Category, Status, Verdict
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
 from app.engine.session import Session
+from app.net import http
 from app.probes import dns as dns_probe
-from app.probes import https as https_probe
 from tests.unit.loopback_servers import DnsServer, HttpsServer, SilentServer, free_closed_port, make_ca
 
 NAMES = ["ok.test", "web.test", "json.test", "silent-web.test", "closed.test", "slow.test"]
@@ -153,7 +153,7 @@ def test_refused_and_silent_servers(servers, os_trusts_ca, tmp_path: Path) -> No
     assert refused.details["error_kind"] == "refused" and refused.findings == ("https_blocked",)
     hung = https[f"https://silent-web.test:{silent}/"]
     assert hung.details["failed_phase"] == "tls" and hung.details["error_kind"] == "timeout"
-    assert elapsed < https_probe.TLS_TIMEOUT_S + 4
+    assert elapsed < http.TLS_TIMEOUT_S + 4
     assert result.verdict is Verdict.BLOCKED
 
 

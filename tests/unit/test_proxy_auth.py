@@ -18,8 +18,8 @@ from app.engine.model import Status
 from app.engine.profile import load_profile
 from app.engine.urls import parse_proxy_url
 from app.net import connect, proxyauth
-from app.probes import https
-from app.probes import proxy as proxy_mod
+from app.net.routing import Route, Via
+from app.probes import connection
 
 SERVER = Path(__file__).with_name("ntlm_proxy_server.py")
 
@@ -94,8 +94,8 @@ def _refusal(port: int) -> connect.PhaseError:
 
 
 def _judge(err: connect.PhaseError) -> tuple[Status, str, tuple[str, ...]]:
-    via = https.Via(proxy_mod.Route(parse_proxy_url("http://127.0.0.1:3128"), "test"))
-    status, summary, codes, _extra = https.judge_failure(err, "gs.daily.co", 443, via, load_profile("daily"))
+    via = Via(Route(parse_proxy_url("http://127.0.0.1:3128"), "test"))
+    status, summary, codes, _extra = connection.judge_failure(err, "gs.daily.co", 443, via, load_profile("daily"))
     return status, summary, codes
 
 

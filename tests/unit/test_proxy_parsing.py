@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from app.net import routing
 from app.net.pac.evaluator import PacEvaluator
 from app.net.pac.helpers import LocalAddresses
 from app.net.proxy_os import CONFIGURED, NONE, UNKNOWN, linux, macos, read_system, windows
-from app.probes import proxy
 
 
 def test_environment_lower_case_wins_and_all_proxy_fills_in() -> None:
@@ -114,7 +114,7 @@ def test_scutil_output() -> None:
 def test_read_system_has_an_explicit_unknown_for_other_platforms() -> None:
     found = read_system("sunos5", {"https_proxy": "p:1"})
     assert found[0].state == UNKNOWN and found[-1].source == "environment"
-    assert proxy.effective_settings(found).source == "environment"  # unknown OS, configured env
+    assert routing.effective_settings(found).source == "environment"  # unknown OS, configured env
     assert read_system("linux", {})[0].state == NONE
 
 
@@ -138,15 +138,15 @@ def test_read_system_has_an_explicit_unknown_for_other_platforms() -> None:
     ],
 )
 def test_bypass_rules(host: str, patterns: list[str], expected: bool) -> None:
-    assert proxy.bypassed(host, patterns) is expected
+    assert routing.bypassed(host, patterns) is expected
 
 
 def test_pac_answer_parsing() -> None:
-    r = proxy.route_from_pac("PROXY p.corp:8080; DIRECT")
+    r = routing.route_from_pac("PROXY p.corp:8080; DIRECT")
     assert (r.proxy.host, r.proxy.port) == ("p.corp", 8080) and r.describe() == "PROXY http://p.corp:8080"
-    socks = proxy.route_from_pac("SOCKS s:1; DIRECT").proxy
+    socks = routing.route_from_pac("SOCKS s:1; DIRECT").proxy
     assert socks is not None and (socks.scheme, socks.host, socks.port) == ("socks4", "s", 1)
-    assert "no usable entry" in proxy.route_from_pac("FOO s:1").why
+    assert "no usable entry" in routing.route_from_pac("FOO s:1").why
 
 
 PAC = """
@@ -219,10 +219,10 @@ def test_pac_route_served_over_http(tmp_path) -> None:
     try:
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
         settings = windows.parse_wininet({"AutoConfigURL": f"{base}/proxy.pac"})
-        routes = proxy.SystemRoutes((settings,))
+        routes = routing.SystemRoutes((settings,))
         got = asyncio.run(routes.route("wss://gs.daily.co/"))
         assert got.describe() == "PROXY http://daily-proxy.corp:3128" and got.why.startswith("PAC:")
-        missing = proxy.SystemRoutes((windows.parse_wininet({"AutoConfigURL": f"{base}/gone.pac"}),))
+        missing = routing.SystemRoutes((windows.parse_wininet({"AutoConfigURL": f"{base}/gone.pac"}),))
         gone = asyncio.run(missing.route("https://gs.daily.co/"))
         assert gone.proxy is None and "404" in gone.why
     finally:

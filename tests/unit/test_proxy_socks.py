@@ -20,9 +20,8 @@ import pytest
 
 from app.engine.model import Category, Status
 from app.engine.urls import ProxyUrl
-from app.net import connect
+from app.net import connect, routing
 from app.net.proxy_os import CONFIGURED, SystemProxy
-from app.probes import proxy
 from tests.unit.loopback_servers import DnsServer, HttpsServer, make_ca
 from tests.unit.test_wss_probe import PROXY_VARS, checks, run, write_profile
 from tests.unit.wss_server import WssServer, free_port, have_squid
@@ -131,7 +130,7 @@ def test_pac_answer_routes_through_socks5(dante: Dante, tmp_path: Path) -> None:
     pac = tmp_path / "socks.pac"
     pac.write_text(f'function FindProxyForURL(u, h) {{ return dnsDomainIs(h, ".test") ? '
                    f'"SOCKS5 127.0.0.1:{dante.port}; DIRECT" : "DIRECT"; }}')  # fmt: skip
-    routes = proxy.SystemRoutes((SystemProxy("test", CONFIGURED, pac_url=f"file://{pac}"),))
+    routes = routing.SystemRoutes((SystemProxy("test", CONFIGURED, pac_url=f"file://{pac}"),))
     route = asyncio.run(routes.route("https://web.test/"))
     assert route.proxy == dante.url() and route.why.startswith("PAC: SOCKS5 127.0.0.1")
     assert _with_echo(lambda port: _echo_through(route.proxy, "web.test", port)) == b"ping"

@@ -13,6 +13,7 @@ from app.engine.model import Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
 from app.engine.runner import RunContext
+from app.net import routing
 from app.net.proxy_os import (
     CONFIGURED,
     DNS_WPAD_URL,
@@ -23,7 +24,7 @@ from app.net.proxy_os import (
     wpad_candidates,
 )
 from app.net.proxy_os import windows as w
-from app.net.resolver import HostResolver
+from app.net.services import RunServices
 from app.probes import proxy
 
 MACHINES = Path(__file__).resolve().parents[1] / "data" / "machines"
@@ -90,7 +91,7 @@ def test_browser_policies_come_first_machine_over_user() -> None:
     assert str(winhttp.https) == "http://proxy.corp.example:8080" and winhttp.bypass == ("<local>",)
     netsh = w.parse_netsh_winhttp(text("win11-browser-policy", "netsh-winhttp.txt"))
     assert (netsh.https, netsh.bypass) == (winhttp.https, winhttp.bypass)
-    assert proxy.effective_settings((*w.from_registry(view), SystemProxy("environment", NONE))) == chrome
+    assert routing.effective_settings((*w.from_registry(view), SystemProxy("environment", NONE))) == chrome
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_socks_only_reads_as_a_socks_proxy_not_none() -> None:
     user = w.from_registry(reg("win10-socks-only"))[0]
     assert user.state == CONFIGURED and user.socks == "socks4://socks.corp.example:1080"
     assert user.http is None and user.https is None and not user.note
-    route = proxy.fixed_route(user, "https", "gs.daily.co")
+    route = routing.fixed_route(user, "https", "gs.daily.co")
     assert route is not None and route.proxy is None and "SOCKS" in route.why
     assert w.parse_proxy_rules("http=web:80;socks=s:1080") == (w.proxy_from_text("web:80"), None, "socks4://s:1080")
 
@@ -160,7 +161,7 @@ def test_file_pac_url_is_read(tmp_path: Path) -> None:
     pac = tmp_path / "p.pac"
     pac.write_text("function FindProxyForURL(u, h) { return 'PROXY pac-proxy.corp:3128'; }")
     settings = SystemProxy("windows-wininet-user", CONFIGURED, pac_url=pac.as_uri())
-    got = asyncio.run(proxy.SystemRoutes((settings,)).route("https://gs.daily.co/"))
+    got = asyncio.run(routing.SystemRoutes((settings,)).route("https://gs.daily.co/"))
     assert got.describe() == "PROXY http://pac-proxy.corp:3128"
 
 
@@ -168,7 +169,7 @@ def test_failed_auto_detect_is_direct_and_tries_dhcp_then_dns() -> None:
     """Nothing listens on the two loopback ports: both WPAD candidates fail, in order, and the check passes."""
     dhcp, dns = "http://127.0.0.1:9/wpad.dat", "http://127.0.0.1:7/wpad.dat"
     settings = SystemProxy("windows-wininet-user", CONFIGURED, auto_detect=True, wpad_urls=(dhcp, dns))
-    routes = proxy.SystemRoutes((settings,))
+    routes = routing.SystemRoutes((settings,))
     route = asyncio.run(routes.route("https://gs.daily.co/"))
     assert route.proxy is None and route.source == "wpad" and "browsers go direct" in route.why
     assert route.why.index(dhcp) < route.why.index(dns)
@@ -176,19 +177,19 @@ def test_failed_auto_detect_is_direct_and_tries_dhcp_then_dns() -> None:
 
 async def _probe() -> Outcome:
     options = RunOptions(nameservers=("127.0.0.1:9",))  # a dead loopback resolver: no real name is ever asked
-    resolver = HostResolver(2.0, False, options.nameservers)
-    ctx = RunContext(load_profile("daily"), options, resolver, asyncio.get_running_loop().time() + 10)
+    services = RunServices(2.0, False, options.nameservers)
+    ctx = RunContext(load_profile("daily"), options, services, asyncio.get_running_loop().time() + 10)
     try:
         return await proxy.probe_proxy(ctx)
     finally:
-        resolver.close()
+        await services.aclose()
 
 
 def test_auto_detect_failure_is_a_pass_but_a_named_pac_failure_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     auto = SystemProxy("windows-wininet-user", CONFIGURED, auto_detect=True, wpad_urls=("http://127.0.0.1:9/w.dat",))
     named = SystemProxy("windows-wininet-user", CONFIGURED, pac_url="http://127.0.0.1:9/proxy.pac")
     for settings, status in ((auto, Status.PASS), (named, Status.WARN)):
-        monkeypatch.setattr(proxy, "read_system", lambda s=settings: (s,))
+        monkeypatch.setattr(routing, "read_system", lambda s=settings: (s,))
         outcome = asyncio.run(_probe())
         assert outcome.status is status, outcome.summary
 

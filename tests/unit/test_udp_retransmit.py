@@ -261,7 +261,7 @@ def test_mail_lookups_resend_lost_queries() -> None:
     well under the 2.5 s attempt (dnspython alone waited the whole attempt on one packet)."""
     import time
 
-    from app.probes.email import DnsLookup
+    from app.net.records import DnsLookup
 
     server = h.UdpServer(h.LosesFirst(2, h.dns_answer, h.dns_question))
     try:

@@ -16,7 +16,7 @@ from app.engine.model import Category, CheckResult, Status
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
 from app.engine.runner import RunContext
-from app.net.resolver import HostResolver
+from app.net.services import RunServices
 from app.probes import routes, vpn
 from app.probes.vpn_classify import Adapter, VpnMatch
 from tests.unit.loopback_servers import DnsServer, SilentServer, make_ca
@@ -146,12 +146,12 @@ def _profile(tmp_path: Path, list_url: str):
 
 async def _destinations(profile, dns_port: int):
     options = RunOptions(nameservers=(f"127.0.0.1:{dns_port}",), loopback_is_real=True)
-    resolver = HostResolver(3.0, False, options.nameservers)
-    ctx = RunContext(profile, options, resolver, asyncio.get_running_loop().time() + 10)
+    services = RunServices(3.0, False, options.nameservers)
+    ctx = RunContext(profile, options, services, asyncio.get_running_loop().time() + 10)
     try:
         return await vpn.media_destinations(ctx)
     finally:
-        resolver.close()
+        await services.aclose()
 
 
 def test_ip_list_is_fetched_and_sampled(list_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

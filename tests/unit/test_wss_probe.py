@@ -12,7 +12,8 @@ from app.engine.model import Category, Status
 from app.engine.options import RunOptions
 from app.engine.profile import load_profile
 from app.engine.session import Session
-from app.probes import captive, https, proxy, tls_inspection, wss
+from app.net import websocket
+from app.probes import captive, https, proxy, tls_inspection, wss, wss_check
 from tests.unit.loopback_servers import DnsServer, make_ca
 from tests.unit.wss_server import WssServer
 
@@ -79,7 +80,7 @@ def test_echo_server_is_opened_pinged_and_held(servers, clean_env, tmp_path: Pat
     check = checks(result, Category.WSS)[url]
     assert check.status is Status.PASS, check.summary
     assert check.details["upgrade"] == "accepted" and check.details["route"] == "DIRECT"
-    assert check.details["held_s"] >= wss.HOLD_S - 0.05
+    assert check.details["held_s"] >= websocket.HOLD_S - 0.05
     assert check.details["pings"] >= 3 and check.details["pongs"] == check.details["pings"]
     assert check.details["publicly_trusted"] is True
     assert check.details["certificate"]["issuer"] == "CallReady Test Root CA"
@@ -120,21 +121,23 @@ def test_untrusted_certificate_is_a_tls_failure(servers, clean_env, tmp_path: Pa
 
 
 def test_pure_rejection_classification() -> None:
-    page = wss.classify_rejection(200, {"content-type": "text/html"}, b"<html><title>Sign in</title></html>")
+    page = websocket.classify_rejection(200, {"content-type": "text/html"}, b"<html><title>Sign in</title></html>")
     assert (page.kind, page.title) == ("web_page", "Sign in")
-    assert wss.classify_rejection(302, {"location": "http://portal/"}, b"").kind == "web_page"
-    refused = wss.classify_rejection(403, {"server": "squid/5.7", "content-type": "text/html"}, b"<html>denied</html>")
+    assert websocket.classify_rejection(302, {"location": "http://portal/"}, b"").kind == "web_page"
+    refused = websocket.classify_rejection(
+        403, {"server": "squid/5.7", "content-type": "text/html"}, b"<html>denied</html>"
+    )
     assert (refused.kind, refused.server) == ("refused", "squid/5.7")
-    assert wss.classify_rejection(426, {}, b"").kind == "refused"
+    assert websocket.classify_rejection(426, {}, b"").kind == "refused"
 
 
 def test_a_page_through_a_proxy_names_the_proxy() -> None:
-    stripped = wss.classify_rejection(
+    stripped = websocket.classify_rejection(
         200, {"content-type": "text/html", "server": "nginx", "via": "1.1 gw.corp (squid/5.7)"}, b"<html></html>"
     )
-    status, summary = wss.judge_upgrade(stripped, "prod-ks.pluot.blue")
+    status, summary = wss_check.judge_upgrade(stripped, "prod-ks.pluot.blue")
     assert (
         status is Status.FAIL and "the proxy in between (1.1 gw.corp (squid/5.7)) did not pass the upgrade" in summary
     )
-    direct = wss.classify_rejection(200, {"content-type": "text/html"}, b"<html></html>")
-    assert "removed the upgrade request" in wss.judge_upgrade(direct, "x")[1]
+    direct = websocket.classify_rejection(200, {"content-type": "text/html"}, b"<html></html>")
+    assert "removed the upgrade request" in wss_check.judge_upgrade(direct, "x")[1]
