@@ -1,67 +1,29 @@
-"""What a check sends on the network, derived from the profile (for IT: every destination, protocol and port)."""
+"""Every destination a run contacts, for IT: the union of the contacts each planned check declares (the planners
+fill them from the values the checks run with, so this list cannot drift from what the probes do)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urlsplit
-
+from app.engine.contacts import union
+from app.engine.model import Contact
+from app.engine.options import RunOptions
 from app.engine.profile import Profile
-from app.probes.captive import CAPTIVE_PROBES
+from app.engine.session import plan_run
+
+Destination = Contact  # one place a run contacts: what, host, `protocol port`, why, and when (if conditional)
+
+# Contacted outside the planned checks: nothing. Every lookup of the run's shared resolver, the PAC/WPAD fetch, the
+# published IP list, the email DNS names, Daily's discovery and ICE servers documents and the captive-portal URLs
+# happen inside a check, which declares them (tests/unit/test_destinations.py and tests/lab/test_destinations.py).
+OUTSIDE_CHECKS: tuple[Contact, ...] = ()
 
 
-@dataclass(frozen=True)
-class Destination:
-    """One place a run contacts: `what` (DNS, HTTPS, WSS, STUN, TURN), the host, `protocol port`, and why."""
-
-    what: str
-    host: str
-    transport: str
-    purpose: str
+def destinations(profile: Profile, options: RunOptions | None = None) -> tuple[Destination, ...]:
+    """Every destination a run of this profile contacts, in plan order, one per (what, host, transport, why)."""
+    checks = plan_run(profile, options or RunOptions())
+    return union([*(c for check in checks for c in check.contacts), *OUTSIDE_CHECKS])
 
 
-def destinations(profile: Profile) -> tuple[Destination, ...]:
-    """Every destination a run of this profile contacts, in probe order, without duplicates."""
-    found: list[Destination] = []
-    for host in profile.concrete_hosts():
-        found.append(Destination("DNS", host, "system resolver", "name lookup (A and AAAA)"))
-    if profile.signalling is not None:
-        s = profile.signalling
-        host = urlsplit(s.url).hostname or s.url
-        found.append(
-            Destination("HTTPS", host, "TCP 443", f"signalling discovery ({s.url}, regions {', '.join(s.regions)})")
-        )
-        for pattern in s.hosts:
-            found.append(Destination("WSS", pattern, "TCP 443", "the signalling worker the discovery names"))
-    if profile.ice_servers is not None:
-        i = profile.ice_servers
-        found.append(Destination("HTTPS", urlsplit(i.url).hostname or i.url, "TCP 443",
-                                 f"the platform's ICE servers ({i.url}); the TURN servers it lists are tested too"))  # fmt: skip
-    for web in profile.web:
-        found.append(Destination("HTTPS", web.url.host, f"TCP {web.url.port}", web.purpose))
-    for wss in profile.wss:
-        found.append(Destination("WSS", wss.url.host, f"TCP {wss.url.port}", wss.purpose))
-    for stun in profile.stun:
-        found.append(Destination("STUN", stun.url.host, f"UDP {stun.url.port}", stun.purpose))
-    for turn in profile.turn:
-        wire = {"udp": "UDP", "tcp": "TCP", "tls": "TLS over TCP"}[turn.url.transport]
-        found.append(Destination("TURN", turn.url.host, f"{wire} {turn.url.port}", turn.purpose))
-    for ip_list in profile.ip_lists[:1]:  # the VPN check's route test reads the first list, when reachable
-        host = urlsplit(ip_list.url).hostname or ip_list.url
-        found.append(Destination("HTTPS", host, "TCP 443", f"the published address list ({ip_list.url})"))
-    for probe in CAPTIVE_PROBES:
-        url = urlsplit(probe.url)
-        found.append(Destination("HTTP", url.hostname or probe.url, "TCP 80", f"captive-portal test ({probe.url})"))
-    if profile.email:
-        e = profile.email
-        found.append(Destination("DNS", e.domain, "system resolver", "sender's SPF and DMARC records (TXT)"))
-        for sel in e.dkim_selectors:
-            found.append(Destination("DNS", f"{sel}._domainkey.{e.domain}", "system resolver", "sender's DKIM key"))
-        for zone in e.blocklists:
-            found.append(Destination("DNS", f"<sending IP reversed>.{zone}", "system resolver", "blocklist lookup"))
-    return tuple(dict.fromkeys(found))
-
-
-def markdown(profile: Profile) -> str:
+def markdown(profile: Profile, options: RunOptions | None = None) -> str:
     """A Markdown table of `destinations(profile)` for the IT guide."""
     region = f", region {profile.region}" if profile.region else ""
     lines = [
@@ -70,5 +32,8 @@ def markdown(profile: Profile) -> str:
         "| What | Host | Protocol and port | Why |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {d.what} | `{d.host}` | {d.transport} | {d.purpose} |" for d in destinations(profile)]
+    rows = sorted(destinations(profile, options), key=lambda d: bool(d.when))  # what every run contacts first
+    lines += [
+        f"| {d.what} | `{d.host}` | {d.transport} | {d.purpose}{f' ({d.when})' if d.when else ''} |" for d in rows
+    ]
     return "\n".join(lines) + "\n"

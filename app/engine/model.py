@@ -56,6 +56,24 @@ class Verdict(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Contact:
+    """One place a check contacts, for IT: `what` (DNS, HTTP, HTTPS, WSS, STUN, TURN, PROXY), the host or a host
+    pattern, `transport` ("TCP 443", "UDP 3478", "TLS over TCP 443", "system resolver"), why, and `when` it is
+    contacted ("" = on every run that reaches it; else the condition, e.g. "when a VPN is found")."""
+
+    what: str
+    host: str
+    transport: str
+    purpose: str
+    when: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What, host, transport and why: one row of IT's list, whether or not it is conditional."""
+        return self.what, self.host, self.transport, self.purpose
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What a probe returns: status, one plain sentence, evidence, and finding codes it observed."""
 

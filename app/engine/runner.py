@@ -13,6 +13,7 @@ from app.engine.model import (
     CheckFinished,
     CheckResult,
     CheckStarted,
+    Contact,
     Event,
     Outcome,
     Status,
@@ -62,6 +63,7 @@ class Check:
     run: Callable[[RunContext], Awaitable[Outcome]]
     timeout_s: float
     needs: tuple[Category, ...] = ()
+    contacts: tuple[Contact, ...] = ()  # where it goes on the network, declared from the values it runs with
 
     def started_event(self) -> CheckStarted:
         """The event announcing this check."""

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine import contacts
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
@@ -107,5 +108,7 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     """One check; left out in loopback test runs that name no test resolver (never ask the real internet)."""
     if options.loopback_is_real and not options.nameservers:
         return []
+    found = [c for p in CAPTIVE_PROBES for c in contacts.plain_http(p.url, f"captive-portal test ({p.url})")]
     return [Check("captive_portal:http", Category.CAPTIVE_PORTAL, ", ".join(p.url for p in CAPTIVE_PROBES),
-                  "Look for a sign-in page", lambda ctx: probe_captive(ctx), timeout_s=12.0)]  # fmt: skip
+                  "Look for a sign-in page", lambda ctx: probe_captive(ctx), timeout_s=12.0,
+                  contacts=(*found, *contacts.routed()))]  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from app.engine import contacts
 from app.engine.model import Category, Outcome, Status
 from app.engine.profile import Profile, WebTarget, WssTarget
 from app.engine.runner import Check, RunContext
@@ -99,6 +100,11 @@ def per_route_checks(
             f"{title(target)}{title_via}",
             run,
             timeout_s=20.0,
+            # the target, through the given proxy or the browser's way (the computer's proxy, PAC, WPAD)
+            contacts=(
+                *contacts.web(category.value.upper(), target.url, target.purpose),
+                *(contacts.proxy(through) if through else contacts.routed()),
+            ),
         )
 
     routes: list[ProxyUrl | None] = [None] if explicit is None else [None, explicit]

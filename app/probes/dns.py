@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
+from app.engine import contacts
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
@@ -149,6 +150,7 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
         async def run(ctx: RunContext) -> Outcome:
             return await probe_host(host, ctx)
 
-        return Check(f"dns:{host}", Category.DNS, host, f"Find {host}", run, timeout_s=QUERY_TIMEOUT_S * 2 + 2)
+        lookups = contacts.lookup(host)  # the OS resolver, and direct queries to the same servers
+        return Check(f"dns:{host}", Category.DNS, host, f"Find {host}", run, QUERY_TIMEOUT_S * 2 + 2, contacts=lookups)
 
     return [make(h) for h in profile.concrete_hosts()]

@@ -7,7 +7,8 @@ import base64
 import ipaddress
 from typing import Any
 
-from app.engine.model import Category, Outcome, Status
+from app.engine import contacts
+from app.engine.model import Category, Contact, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import EmailSender, Profile
 from app.engine.runner import Check, RunContext
@@ -254,7 +255,9 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     address = (options.email or "").strip()
     judged = bool(address) and "@" in address
 
-    def add(cid: str, target: str, title: str, make: Any, sender_check: bool = True) -> None:
+    def add(
+        cid: str, target: str, title: str, make: Any, found: tuple[Contact, ...], sender_check: bool = True
+    ) -> None:
         async def run(ctx: RunContext) -> Outcome:
             try:
                 async with asyncio.timeout(INNER_TIMEOUT_S):
@@ -264,30 +267,65 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
                                   {"timed_out": True})  # fmt: skip
             return outcome if judged or not sender_check else reference_only(outcome)
 
-        checks.append(Check(f"email:{cid}", Category.EMAIL, target, title, run, timeout_s=CHECK_TIMEOUT_S))
+        checks.append(Check(f"email:{cid}", Category.EMAIL, target, title, run, CHECK_TIMEOUT_S, contacts=found))
 
     for ip in sender.sending_ips:
-        add(f"spf:{ip}", ip, f"Sender {ip} allowed to send", lambda lookup, ip=ip: probe_sending_ip(sender, ip, lookup))
-    add(
-        f"domain:{sender.domain}",
-        sender.domain,
-        "Sender's email policy",
-        lambda lookup: probe_sender_domain(sender, lookup),
-    )
+        probe = lambda lookup, ip=ip: probe_sending_ip(sender, ip, lookup)  # noqa: E731
+        add(f"spf:{ip}", ip, f"Sender {ip} allowed to send", probe, sending_ip_contacts(sender, ip))
+    domain_probe = lambda lookup: probe_sender_domain(sender, lookup)  # noqa: E731
+    add(f"domain:{sender.domain}", sender.domain, "Sender's email policy", domain_probe, policy_contacts(sender))
     for zone in sender.blocklists:
-        add(f"blocklist:{zone}", zone, f"Not on {zone}", lambda lookup, z=zone: probe_blocklist(sender, z, lookup))
+        probe = lambda lookup, z=zone: probe_blocklist(sender, z, lookup)  # noqa: E731
+        why = "blocklist lookup: the RFC 5782 test entries 127.0.0.2 and 127.0.0.1, then each sending IP"
+        asks = Contact("DNS", f"<address reversed>.{zone}", RESOLVER, why)
+        add(f"blocklist:{zone}", zone, f"Not on {zone}", probe, (asks,))
     if judged:
         domain = address.rsplit("@", 1)[1].lower().rstrip(".")
-        add(
-            f"recipient:{domain}",
-            domain,
-            "Your mail server",
-            lambda lookup: probe_recipient(domain, sender, lookup),
-            False,
-        )
+        recipient = lambda lookup: probe_recipient(domain, sender, lookup)  # noqa: E731
+        add(f"recipient:{domain}", domain, "Your mail server", recipient, recipient_contacts(domain), False)
     else:
-        add("recipient", "your email address", "Your mail server", lambda _lookup: _missing_address(), False)
+        later = Contact("DNS", "<your email address's domain>", RESOLVER, "your mail servers (MX)", WHEN_ADDRESS)
+        add("recipient", "your email address", "Your mail server", lambda _lookup: _missing_address(), (later,), False)
     return checks
+
+
+RESOLVER = contacts.RESOLVER
+WHEN_ADDRESS = "only when you give your email address"
+
+
+def sending_ip_contacts(sender: EmailSender, ip: str) -> tuple[Contact, ...]:
+    """What `probe_sending_ip` asks: the SPF record and the names it leads to, the IP's PTR and its names back."""
+    spf_terms = "only when the SPF record names other domains: include, redirect, a, mx, ptr, exists"
+    return (
+        *contacts.lookup(sender.domain, "sender's SPF record (TXT)"),
+        Contact("DNS", f"<names {sender.domain}'s SPF record names>", RESOLVER, "SPF evaluation (RFC 7208)", spf_terms),
+        *contacts.lookup(spf.reverse_name(ip), f"reverse DNS of the sending IP {ip} (PTR)"),
+        Contact("DNS", f"<PTR names of {ip}>", RESOLVER, "forward-confirmed reverse DNS (A/AAAA)",
+                "only when the sending IP has a PTR name"),
+    )  # fmt: skip
+
+
+def policy_contacts(sender: EmailSender) -> tuple[Contact, ...]:
+    """What `probe_sender_domain` asks: DMARC (RFC 7489 §6.6.3, the organisational domain second) and DKIM keys."""
+    name = sender.domain.rstrip(".").lower()
+    org = dmarc.organizational_domain(name)
+    found = [*contacts.lookup(f"_dmarc.{name}", "sender's DMARC policy (TXT)")]
+    if org != name:
+        found += contacts.lookup(f"_dmarc.{org}", "sender's DMARC policy (TXT)", f"only when _dmarc.{name} has none")
+    for selector in sender.dkim_selectors:
+        found += contacts.lookup(f"{selector}._domainkey.{sender.domain}", "sender's DKIM key")
+    return tuple(found)
+
+
+def recipient_contacts(domain: str) -> tuple[Contact, ...]:
+    """What `probe_recipient` asks: MX (then A/AAAA without one), TXT, autodiscover and the organisation's TXT."""
+    with_mx = "only when the domain has mail servers (MX)"
+    org = dmarc.organizational_domain(domain)
+    return (
+        *contacts.lookup(domain, "your mail servers (MX; TXT; A and AAAA when there is no MX)"),
+        *contacts.lookup(f"autodiscover.{domain}", "where your mailboxes are (CNAME)", with_mx),
+        *(contacts.lookup(org, "your organisation's mailbox evidence (TXT)", with_mx) if org != domain else ()),
+    )
 
 
 def reference_only(outcome: Outcome) -> Outcome:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.engine.model import Category, Outcome, Status
+from app.engine import contacts
+from app.engine.model import Category, Contact, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
@@ -148,4 +149,14 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     url = profile.ice_servers.url
     host = parse_web_url(url, ("https",)).host
     return [Check(f"https:{url.split('://', 1)[1]}", Category.HTTPS, url,
-                  f"Get the video relays' details from {host}", probe_ice_servers, 20.0)]  # fmt: skip
+                  f"Get the video relays' details from {host}", probe_ice_servers, 20.0,
+                  contacts=document_contacts(profile))]  # fmt: skip
+
+
+def document_contacts(profile: Profile) -> tuple[Contact, ...]:
+    """Where fetching the ICE servers document goes (once per run, by whichever check asks first)."""
+    if profile.ice_servers is None:
+        return ()
+    url = profile.ice_servers.url
+    why = f"the platform's ICE servers ({url}): short-lived credentials for its TURN relays"
+    return (*contacts.web("HTTPS", parse_web_url(url, ("https",)), why), *contacts.routed())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from app.engine import contacts
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile
@@ -75,4 +76,5 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     """One check: the proxy settings and the route for every platform URL."""
     if not profile.web and not profile.wss:
         return []
-    return [Check("proxy:system", Category.PROXY, "system proxy settings", "Find the web proxy", probe_proxy, 10.0)]
+    return [Check("proxy:system", Category.PROXY, "system proxy settings", "Find the web proxy", probe_proxy, 10.0,
+                  contacts=contacts.discovery())]  # fmt: skip

@@ -9,7 +9,8 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.model import Category, Outcome, Status
+from app.engine import contacts
+from app.engine.model import Category, Contact, Outcome, Status
 from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile, SignallingDiscovery, WssTarget
 from app.engine.runner import Check, RunContext
@@ -142,18 +143,19 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     checks: list[Check] = []
     for through in [None] if explicit is None else [None, explicit]:
         suffix, title_via = ("+proxy", " through the given proxy") if through else ("", "")
+        asks, opens = _contacts(spec, through)
         for region in spec.first:
             url = spec.url_for(region)
             checks.append(Check(
                 f"https:{url.split('://', 1)[1]}{suffix}", Category.HTTPS,
                 f"{url} via {through}" if through else url,
                 f"Find the live call server ({region}) at {host}{title_via}",
-                _bind(probe_discovery, spec, region, through), CHECK_TIMEOUT_S,
+                _bind(probe_discovery, spec, region, through), CHECK_TIMEOUT_S, contacts=asks,
             ))  # fmt: skip
             checks.append(Check(
                 f"wss:{region}{suffix}", Category.WSS, f"live call server for {region} (from {url})",
                 f"Open the live call connection ({region}){title_via}",
-                _bind(probe_worker, spec, region, through), CHECK_TIMEOUT_S,
+                _bind(probe_worker, spec, region, through), CHECK_TIMEOUT_S, contacts=(*asks, *opens),
             ))  # fmt: skip
     others = tuple(r for r in spec.regions if r not in spec.first)
     if others:
@@ -161,12 +163,31 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
         async def run_others(ctx: RunContext) -> Outcome:
             return await probe_other_regions(spec, others, ctx)
 
+        asks, opens = _contacts(spec, None)
         checks.append(Check(
             "wss:other-regions", Category.WSS, f"live call servers in {len(others)} other regions",
             f"Live call servers in {len(others)} other regions", run_others, CHECK_TIMEOUT_S,
             (Category.WSS,),  # after the first regions: information, so it never crowds a thin link before them
+            (*asks, *opens),
         ))  # fmt: skip
     return checks
+
+
+def _contacts(spec: SignallingDiscovery, through: ProxyUrl | None) -> tuple[tuple[Contact, ...], tuple[Contact, ...]]:
+    """Where discovery goes (every region's URL is on one host), and the workers it may name (the profile's host
+    patterns, which `read_discovery` enforces; WSS on 443 as Daily's `wssUri`)."""
+    url = parse_web_url(spec.url_for(spec.regions[0] if spec.regions else "x"), ("https",))
+    why = f"signalling discovery ({spec.url}, regions {', '.join(spec.regions)})"
+    route = contacts.proxy(through) if through else contacts.routed()
+    workers = tuple(
+        c
+        for pattern in spec.hosts
+        for c in (
+            *contacts.lookup(pattern),
+            contacts.tcp("WSS", pattern, 443, "the signalling worker the discovery names"),
+        )
+    )
+    return (*contacts.web("HTTPS", url, why), *route), workers
 
 
 def _bind(probe: Any, spec: SignallingDiscovery, region: str, through: ProxyUrl | None) -> Any:

@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+from app.engine import contacts
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import IceServer, Profile
@@ -177,8 +178,9 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
 
         u = server.url
         return Check(
-            f"stun:{u.host}:{u.port}", Category.STUN, str(u), f"Direct video route via {u.host}", run, CHECK_TIMEOUT_S
-        )
+            f"stun:{u.host}:{u.port}", Category.STUN, str(u), f"Direct video route via {u.host}", run, CHECK_TIMEOUT_S,
+            contacts=contacts.ice("STUN", u, server.purpose),
+        )  # fmt: skip
 
     for server in profile.stun:
         check = make(server)

@@ -11,6 +11,7 @@ from typing import Any
 
 from aioice import stun
 
+from app.engine import contacts
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile
@@ -524,8 +525,18 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
 
         u = target.url
         timeout = 20.0 if target.has_credentials else 12.0
+        why = purposes.get(target.check_id, "") if target.origin == "profile" else "the TURN relay IT gave"
+        found = contacts.ice("TURN", u, why)
+        if u.transport != "udp":  # TCP and TLS also through the HTTP proxy a browser would use
+            found += contacts.routed(explicit_proxy(profile, options))
+        if not target.has_credentials:  # the platform's short-lived credentials, when it publishes ICE servers
+            found += iceservers.document_contacts(profile)
         return Check(
-            target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout
-        )
+            target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout,
+            contacts=found,
+        )  # fmt: skip
 
+    purposes: dict[str, str] = {}
+    for s in profile.turn:
+        purposes.setdefault(TurnTarget(s.url).check_id, s.purpose)
     return [make(t) for t in targets(profile, options)]

@@ -11,10 +11,12 @@ from typing import Any
 
 import psutil
 
-from app.engine.model import Category, CheckResult, Outcome, Status
+from app.engine import contacts
+from app.engine.model import Category, CheckResult, Contact, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
+from app.engine.urls import parse_web_url
 from app.net import http
 from app.probes import routes
 from app.probes.vpn_classify import Adapter, VpnMatch, describe, routable, running_agents, vpn_adapters
@@ -287,4 +289,17 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     async def run(ctx: RunContext) -> Outcome:
         return await probe_vpn(ctx)
 
-    return [Check("vpn:adapters", Category.VPN, "VPN", "Look for a VPN", run, timeout_s=8.0, needs=(Category.STUN,))]
+    return [Check("vpn:adapters", Category.VPN, "VPN", "Look for a VPN", run, timeout_s=8.0, needs=(Category.STUN,),
+                  contacts=plan_contacts(profile, options))]  # fmt: skip
+
+
+def plan_contacts(profile: Profile, options: RunOptions) -> tuple[Contact, ...]:
+    """Only with a VPN up: the media hosts' names (`media_destinations`) and the first published IP list
+    (`_ip_list_samples`: https, not with --proxy); routes are read from connected UDP sockets, no packet sent."""
+    when = "only when a VPN is found"
+    found = [c for s in (*profile.stun, *profile.turn) for c in contacts.lookup(s.url.host, when=when)]
+    for ip_list in profile.ip_lists[:1]:
+        if options.proxy is None and ip_list.url.startswith("https://"):
+            why = f"the published address list ({ip_list.url})"
+            found += contacts.web("HTTPS", parse_web_url(ip_list.url, ("https",)), why, when)
+    return tuple(found)
