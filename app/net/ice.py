@@ -1,5 +1,5 @@
-"""aioice glue: STUN over UDP with per-transaction retransmission (RFC 8489 §6.2.1), STUN over TCP/TLS, safe
-parsing, TURN sessions."""
+"""STUN over UDP with per-transaction retransmission (RFC 8489 §6.2.1), STUN over TCP/TLS, safe parsing; aioice's
+public STUN codec only (TURN sessions: `app.net.turnclient`)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ import dataclasses
 import hashlib
 import hmac
 import os
-import socket
 import ssl
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from aioice import stun, turn
+from aioice import stun
 
 from app.engine.urls import ProxyUrl
 from app.net import connect, dnsquery
@@ -29,6 +28,8 @@ RETRY_RTO_S = 0.25
 UDP_GIVE_UP_S = 4.0
 STREAM_ANSWER_S = 3.0
 MAX_STUN_FRAME = 20 + 0xFFFF
+REQUESTED_UDP = 17 << 24  # REQUESTED-TRANSPORT: protocol 17 (UDP) and three RFFU bytes (RFC 8656 §18.8)
+T = TypeVar("T")
 
 
 def retransmit_times(rto_s: float = RETRY_RTO_S, give_up_s: float = UDP_GIVE_UP_S) -> list[float]:
@@ -113,7 +114,7 @@ def binding_request() -> stun.Message:
 def allocate_request() -> stun.Message:
     """An unauthenticated Allocate for a UDP relay (RFC 8656 §7.1): answered 401 + REALM + NONCE by a live relay."""
     request = stun.Message(message_method=stun.Method.ALLOCATE, message_class=stun.Class.REQUEST)
-    request.attributes["REQUESTED-TRANSPORT"] = turn.UDP_TRANSPORT
+    request.attributes["REQUESTED-TRANSPORT"] = REQUESTED_UDP
     request.attributes["LIFETIME"] = 60
     return request
 
@@ -170,6 +171,23 @@ class NoAnswer(TimeoutError):
     def __init__(self, tries: int) -> None:
         super().__init__(f"no answer to {tries} tries")
         self.tries = tries
+
+
+async def resend_until(
+    waiter: asyncio.Future[T], send: Callable[[], None], give_up_s: float = UDP_GIVE_UP_S, rto_s: float = RETRY_RTO_S
+) -> tuple[T, int]:
+    """Call `send` on `retransmit_times` until `waiter` is done: (its result, tries sent); raise its exception, or
+    NoAnswer when the last try's RTO passes (RFC 8489 §6.2.1)."""
+    loop = asyncio.get_running_loop()
+    times = retransmit_times(rto_s, give_up_s)
+    start = loop.time()
+    for i, _ in enumerate(times):
+        send()
+        until = times[i + 1] if i + 1 < len(times) else give_up_s
+        done, _ = await asyncio.wait({waiter}, timeout=max(0.0, start + until - loop.time()))
+        if done:
+            return waiter.result(), i + 1
+    raise NoAnswer(len(times))
 
 
 class StunDatagram(asyncio.DatagramProtocol):
@@ -233,21 +251,15 @@ class StunDatagram(asyncio.DatagramProtocol):
         """Send a request and resend it on `retransmit_times` until the answer with its transaction id (bytes 4-20)
         comes; raise NoAnswer (tries exhausted), WrongTransaction, WrongProtocol or OSError (ICMP)."""
         key = data[4:20]
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[StunReply] = loop.create_future()
+        waiter: asyncio.Future[StunReply] = asyncio.get_running_loop().create_future()
         self.waiters[key] = waiter
-        times = retransmit_times(rto_s, give_up_s)
-        start = loop.time()
         try:
-            for i, _ in enumerate(times):
-                self.send_raw(data, address)
-                until = times[i + 1] if i + 1 < len(times) else give_up_s
-                done, _ = await asyncio.wait({waiter}, timeout=max(0.0, start + until - loop.time()))
-                if done:
-                    return dataclasses.replace(waiter.result(), tries=i + 1)
+            reply, tries = await resend_until(waiter, lambda: self.send_raw(data, address), give_up_s, rto_s)
+            return dataclasses.replace(reply, tries=tries)
+        except NoAnswer:
             if self.stray is not None:
-                raise WrongTransaction(self.stray)
-            raise NoAnswer(len(times))
+                raise WrongTransaction(self.stray) from None
+            raise
         finally:
             self.waiters.pop(key, None)
 
@@ -340,89 +352,6 @@ async def open_stream_via_proxy(
     return conn
 
 
-def detach_socket(conn: connect.Connection) -> socket.socket:
-    """A plain socket for the stream of an open (not yet TLS) connection, e.g. a proxy tunnel, so another protocol
-    object can own it; the asyncio transport is closed, the duplicate keeps the TCP connection alive."""
-    raw = conn.writer.get_extra_info("socket")
-    dup = socket.socket(fileno=os.dup(raw.fileno()))
-    conn.writer.transport.abort()
-    dup.setblocking(False)
-    return dup
-
-
-# ---------------------------------------------------------------- TURN sessions (aioice's client)
-
-
-class _Receiver(asyncio.DatagramProtocol):
-    """Gets relayed data from aioice's TURN client."""
-
-    def __init__(self, on_data: Callable[[bytes, tuple[str, int]], None]) -> None:
-        self.on_data = on_data
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.on_data(data, addr)
-
-
-class _UdpClient(turn.TurnClientUdpProtocol):
-    """aioice's UDP TURN client with CallReady's retransmission schedule per transaction (RFC 8489 §6.2.1):
-    aioice reads its RTO from a module global, so each new transaction is adjusted on its first send instead."""
-
-    def send_stun(self, message: stun.Message, addr: tuple[str, int]) -> None:
-        transaction: Any = self.transactions.get(message.transaction_id)
-        if transaction is not None and getattr(transaction, "_Transaction__tries", None) == 0:
-            transaction._Transaction__timeout_delay = RETRY_RTO_S
-            transaction._Transaction__tries_max = len(retransmit_times())
-        super().send_stun(message, addr)
-
-
-class _TcpClient(turn.TurnClientTcpProtocol):
-    """aioice's TCP TURN client that fails pending transactions when the connection drops."""
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        for transaction in list(self.transactions.values()):
-            future = getattr(transaction, "_Transaction__future", None)
-            if future is not None and not future.done():
-                future.set_exception(ConnectionResetError("TURN connection closed"))
-        super().connection_lost(exc)
-
-
-@dataclass
-class TurnSession:
-    """One TURN allocation (RFC 8656) through aioice's client, with a callback for relayed data."""
-
-    client: turn.TurnClientMixin
-    transport: asyncio.BaseTransport
-    relayed: tuple[str, int] | None = None
-    mapped: tuple[str, int] | None = None
-    on_data: list[Callable[[bytes, tuple[str, int]], None]] = field(default_factory=list)
-
-    async def send(self, data: bytes, peer: tuple[str, int]) -> None:
-        """Send through a channel to `peer` (binds it on first use, RFC 8656 §12)."""
-        await self.client.send_data(data, peer)
-
-    async def aclose(self) -> None:
-        """Delete the allocation politely (bounded), and always close the socket."""
-        client: Any = self.client
-        try:
-            if client.refresh_task is not None:
-                client.refresh_task.cancel()
-                client.refresh_task = None
-            if self.relayed is not None and not self.transport.is_closing():
-                async with asyncio.timeout(0.5):
-                    await client.delete()
-        except (Exception, TimeoutError):
-            pass  # the server frees an allocation that is not refreshed (RFC 8656 §6)
-        finally:
-            close_now(self.transport)
-
-    def close_now(self) -> None:
-        """Synchronous cleanup for cancelled paths."""
-        client: Any = self.client
-        if client.refresh_task is not None:
-            client.refresh_task.cancel()
-        close_now(self.transport)
-
-
 def close_now(transport: asyncio.BaseTransport) -> None:
     """Close a transport at once (abort streams so a dead TLS peer cannot hold the socket)."""
     abort = getattr(transport, "abort", None)
@@ -430,63 +359,3 @@ def close_now(transport: asyncio.BaseTransport) -> None:
         abort()
     else:
         transport.close()
-
-
-async def open_turn_session(
-    address: str,
-    port: int,
-    transport: str,
-    username: str,
-    password: str,
-    tls: ssl.SSLContext | None,
-    server_hostname: str,
-    timeout_s: float,
-    proxy: ProxyUrl | None = None,
-) -> TurnSession:
-    """Connect to a relay over udp/tcp/tls (tcp/tls optionally through an HTTP proxy's CONNECT tunnel) and allocate
-    with long-term credentials (RFC 8656 §7, §9.2)."""
-    loop = asyncio.get_running_loop()
-    server = (address, port)
-
-    def make_client() -> Any:
-        cls = _UdpClient if transport == "udp" else _TcpClient
-        return cls(server, username=username, password=password, lifetime=120, channel_refresh_time=500)
-
-    inner_transport: asyncio.BaseTransport
-    if transport == "udp":
-        inner_transport, client = await loop.create_datagram_endpoint(make_client, remote_addr=server)
-    elif proxy is not None:
-        try:
-            tunnel = await connect.open_tunnel(proxy, server_hostname, port, timeout_s)
-        except connect.PhaseError as err:
-            raise OSError(str(err)) from None
-        sock = detach_socket(tunnel)
-        try:
-            async with asyncio.timeout(timeout_s):
-                inner_transport, client = await loop.create_connection(
-                    make_client, sock=sock, ssl=tls, server_hostname=server_hostname if tls else None
-                )
-        except BaseException:
-            sock.close()
-            raise
-    else:
-        async with asyncio.timeout(timeout_s):
-            inner_transport, client = await loop.create_connection(
-                make_client, host=address, port=port, ssl=tls, server_hostname=server_hostname if tls else None
-            )
-    session = TurnSession(client, inner_transport)
-
-    def dispatch(data: bytes, addr: tuple[str, int]) -> None:
-        for callback in list(session.on_data):
-            callback(data, addr)
-
-    receiver = _Receiver(dispatch)
-    try:
-        async with asyncio.timeout(timeout_s):
-            session.relayed = await client.connect()
-        session.mapped = client.mapped_address
-        client.receiver = receiver
-    except BaseException:
-        session.close_now()
-        raise
-    return session

@@ -18,7 +18,7 @@ from app.engine.model import Category, CheckResult, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import MediaThresholds, Profile
 from app.engine.runner import Check, RunContext
-from app.net import connect, ice
+from app.net import connect, turnclient
 from app.probes import quality, turn
 from app.probes.media import choose_path
 
@@ -155,7 +155,7 @@ def relay_choice(results: list[CheckResult]) -> CheckResult | None:
 
 
 async def load(
-    a: ice.TurnSession, b: ice.TurnSession, deadline: float, prior: float | None = None
+    a: turnclient.TurnSession, b: turnclient.TurnSession, deadline: float, prior: float | None = None
 ) -> tuple[list[Step], float | None]:
     """Send the steps A -> relay -> B, stopping at the ceiling, at MAX_TOTAL_BYTES or at `deadline` (loop time)."""
     assert b.relayed is not None and a.relayed is not None
@@ -239,13 +239,14 @@ async def probe_capacity(ctx: RunContext) -> Outcome:
     prior = two_crossings(float(train_loss)) if isinstance(train_loss, (int, float)) else None
     details: dict[str, Any] = {"measured": True, "relay": str(target.url), "packet_bytes": PACKET_BYTES,
                                "steps_kbps": list(STEPS_KBPS)}  # fmt: skip
-    sessions: list[ice.TurnSession] = []
+    sessions: list[turnclient.TurnSession] = []
     try:
         for _ in range(2):
             sessions.append(await turn.allocate(address, target.url, *creds, proxy=proxy))
         deadline = asyncio.get_running_loop().time() + _budget(ctx)
         steps, idle_ms = await load(sessions[0], sessions[1], deadline, prior)
-    except (OSError, TimeoutError, connect.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
+    except (OSError, TimeoutError, connect.PhaseError, turn.AuthFailed, turn.AllocationRefused,
+            turnclient.ErrorResponse) as exc:  # fmt: skip
         details.update({"measured": False, "error": str(exc) or type(exc).__name__})
         return Outcome(Status.SKIP, f"Not measured: the relay stopped working ({details['error']}).", details)
     finally:
@@ -279,6 +280,5 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     # after every other network check (and the media train), so nothing of ours shares the link while it is loaded
     quiet = (Category.MEDIA, Category.HTTPS, Category.WSS, Category.PROXY, Category.TLS_INSPECTION,
              Category.CAPTIVE_PORTAL)  # fmt: skip
-    relays = tuple(c for check in turn.plan(profile, options) for c in check.contacts)  # the one media proved
     return [Check("media_load:relay", Category.MEDIA_LOAD, "call-rate load through the relay",
-                  "Can this connection carry video?", probe_capacity, 15.0, quiet, relays)]  # fmt: skip
+                  "Can this connection carry video?", probe_capacity, 15.0, quiet)]  # fmt: skip

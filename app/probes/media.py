@@ -14,9 +14,9 @@ from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
-from app.net import connect, ice
+from app.net import connect, ice, turnclient
 from app.net.trust import os_trust_context
-from app.probes import quality, stun, turn
+from app.probes import quality, turn
 from app.probes.stun import nat_test
 
 RATE_PPS = 100  # about a 30 fps video stream's packet rate
@@ -199,7 +199,7 @@ async def relay_train(
     if creds is None:
         creds = target.credentials()
     assert creds is not None
-    sessions: list[ice.TurnSession] = []
+    sessions: list[turnclient.TurnSession] = []
     sent: dict[int, float] = {}
     got: dict[int, float] = {}
     echoed = 0
@@ -277,7 +277,8 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
             probes = await stream_binding_train(
                 choice.address, choice.port, choice.host, choice.transport == "tls", duration, proxy=proxy
             )
-    except (OSError, TimeoutError, connect.PhaseError, turn.AuthFailed, turn.AllocationRefused) as exc:
+    except (OSError, TimeoutError, connect.PhaseError, turn.AuthFailed, turn.AllocationRefused,
+            turnclient.ErrorResponse) as exc:  # fmt: skip
         details["error"] = str(exc) or type(exc).__name__
         return Outcome(Status.SKIP, f"Not measured: the path stopped working ({details['error']}).", details)
     q = quality.summarize(probes, crossings)
@@ -312,7 +313,5 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     async def run(ctx: RunContext) -> Outcome:
         return await probe_media(ctx, by_id)
 
-    # the train runs over one of the paths the STUN and TURN checks prove (the NAT test asks two STUN servers)
-    paths = [*stun.plan(profile, options), *turn.plan(profile, options)]
     return [Check("media:quality", Category.MEDIA, "best media path", "Video quality on the best route", run,
-                  options.media_duration_s + 15.0, NEEDS, tuple(c for p in paths for c in p.contacts))]  # fmt: skip
+                  options.media_duration_s + 15.0, NEEDS)]  # fmt: skip

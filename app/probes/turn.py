@@ -9,17 +9,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aioice import stun
-
-from app.engine import contacts
 from app.engine.model import Category, Outcome, Status
-from app.engine.options import RunOptions, explicit_proxy
+from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import IceServerUrl, ProxyUrl
-from app.net import connect, ice
+from app.net import connect, ice, turnclient
 from app.net.trust import certificate_facts, os_trust_context
 from app.probes import iceservers
+from app.probes import proxy as proxy_mod
 
 CONNECT_TIMEOUT_S = 3.5
 ALLOCATE_TIMEOUT_S = 4.0
@@ -224,38 +222,28 @@ class AllocationRefused(Exception):
 
 async def allocate(
     address: str, url: IceServerUrl, username: str, password: str, proxy: ProxyUrl | None = None
-) -> ice.TurnSession:
+) -> turnclient.TurnSession:
     """A full Allocate with long-term credentials (through `proxy`'s CONNECT tunnel when given); raise AuthFailed,
     AllocationRefused, TimeoutError or OSError."""
     tls = os_trust_context() if url.transport == "tls" else None
     transport = "udp" if url.transport == "udp" else "tcp"
     budget = UDP_ALLOCATE_S if transport == "udp" else ALLOCATE_TIMEOUT_S
     try:
-        return await ice.open_turn_session(
+        return await turnclient.open_turn_session(
             address, url.port, transport, username, password, tls, url.host, budget, proxy
         )
-    except stun.TransactionFailed as exc:
-        code = exc.response.error_code
-        reason = exc.response.attributes.get("ERROR-CODE", (code, ""))[1]
-        text = f"{code} {reason}".strip()
-        raise (AuthFailed(text) if code == 401 else AllocationRefused(text)) from None
-    except stun.TransactionTimeout:
+    except turnclient.ErrorResponse as exc:
+        raise (AuthFailed(str(exc)) if exc.code == 401 else AllocationRefused(str(exc))) from None
+    except ice.NoAnswer:
         raise TimeoutError("no answer to the authenticated Allocate") from None
-    except ConnectionError as exc:
-        raise OSError(str(exc)) from None
 
 
-def bind_now(session: ice.TurnSession, data: bytes, peer: tuple[str, int]) -> bool:
+def bind_now(session: turnclient.TurnSession, data: bytes, peer: tuple[str, int]) -> bool:
     """Send ChannelData on an already bound channel without awaiting (RFC 8656 §12.4); False if not bound."""
-    client: Any = session.client
-    channel = client.peer_to_channel.get(peer)
-    if channel is None or session.transport.is_closing():
-        return False
-    client._send(struct.pack("!HH", channel, len(data)) + data)
-    return True
+    return session.send_now(data, peer)
 
 
-async def open_loop(a: ice.TurnSession, b: ice.TurnSession) -> None:
+async def open_loop(a: turnclient.TurnSession, b: turnclient.TurnSession) -> None:
     """Bind channels both ways (each installs the permission, RFC 8656 §9) and make `b` echo what `a` sends."""
     assert a.relayed is not None and b.relayed is not None
     await asyncio.gather(a.send(b"CRDY-bind", b.relayed), b.send(b"CRDY-bind", a.relayed))  # each bind resent alone
@@ -268,7 +256,7 @@ async def open_loop(a: ice.TurnSession, b: ice.TurnSession) -> None:
     b.on_data.append(echo)
 
 
-async def relay_loop(a: ice.TurnSession, b: ice.TurnSession, count: int = LOOP_PACKETS) -> dict[str, Any]:
+async def relay_loop(a: turnclient.TurnSession, b: turnclient.TurnSession, count: int = LOOP_PACKETS) -> dict[str, Any]:
     """A few packets A -> relay -> B -> relay -> A; evidence that media flows through the relay. While none has come
     back after LOOP_ROUND_S another round is sent (up to LOOP_ROUNDS): random loss alone never fails the loop."""
     assert b.relayed is not None
@@ -334,7 +322,7 @@ async def probe_with_credentials(
     d["credentials"] = kind
     url = target.url
     through = f" through the proxy {proxy}" if proxy is not None else ""
-    sessions: list[ice.TurnSession] = []
+    sessions: list[turnclient.TurnSession] = []
     try:
         try:
             for _ in range(2):
@@ -366,7 +354,7 @@ async def probe_with_credentials(
         try:
             async with asyncio.timeout(ALLOCATE_TIMEOUT_S):
                 await open_loop(a, b)
-        except (TimeoutError, OSError, stun.TransactionError) as exc:
+        except (TimeoutError, OSError, turnclient.ErrorResponse) as exc:
             d["turn_error"] = f"channel binding failed: {exc}"
             return Outcome(
                 Status.FAIL,
@@ -400,10 +388,10 @@ async def proxies_for(url: IceServerUrl, ctx: RunContext) -> list[ProxyUrl]:
         return []
     found: list[ProxyUrl] = []
     host = f"[{url.host}]" if ":" in url.host else url.host
-    route = await ctx.services.route_for(f"https://{host}:{url.port}/")
+    route = await proxy_mod.route_for(f"https://{host}:{url.port}/", ctx)
     if route.proxy is not None:
         found.append(route.proxy)
-    extra = explicit_proxy(ctx.profile, ctx.options)
+    extra = proxy_mod.explicit_proxy(ctx.profile, ctx.options)
     if extra is not None and extra not in found:
         found.append(extra)
     return [p for p in found if p.scheme == "http"]
@@ -455,7 +443,7 @@ async def _platform_credentials(
 
 async def _probe_path(target: TurnTarget, ctx: RunContext, platform: asyncio.Future[Any]) -> Outcome:
     url = target.url
-    res = await ctx.services.resolver.resolve(url.host)
+    res = await ctx.resolver.resolve(url.host)
     d: dict[str, Any] = {"url": str(url), "resolved": list(res.addresses), "origin": target.origin}
     proxies = await proxies_for(url, ctx)
     if not res.addresses:
@@ -525,18 +513,8 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
 
         u = target.url
         timeout = 20.0 if target.has_credentials else 12.0
-        why = purposes.get(target.check_id, "") if target.origin == "profile" else "the TURN relay IT gave"
-        found = contacts.ice("TURN", u, why)
-        if u.transport != "udp":  # TCP and TLS also through the HTTP proxy a browser would use
-            found += contacts.routed(explicit_proxy(profile, options))
-        if not target.has_credentials:  # the platform's short-lived credentials, when it publishes ICE servers
-            found += iceservers.document_contacts(profile)
         return Check(
-            target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout,
-            contacts=found,
-        )  # fmt: skip
+            target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout
+        )
 
-    purposes: dict[str, str] = {}
-    for s in profile.turn:
-        purposes.setdefault(TurnTarget(s.url).check_id, s.purpose)
     return [make(t) for t in targets(profile, options)]
