@@ -39,7 +39,9 @@ table inet cr_watch {{
 }}
 """
 QUERY = re.compile(r"dnsmasq\[\d+\]: query\[(\w+)\] (\S+) from (\S+)")
-ANSWER = re.compile(r"dnsmasq\[\d+\]: (?:reply|config|cached) (\S+) is (\d+\.\d+\.\d+\.\d+)")
+ANSWER = re.compile(r"dnsmasq\[\d+\]: (?:reply|config|cached) (\S+) is (\d+\.\d+\.\d+\.\d+)$")
+PTR_ANSWER = re.compile(r"dnsmasq\[\d+\]: (?:reply|config|cached) (\d+\.\d+\.\d+\.\d+) is (\S+)$")
+PTR_NAMES = re.compile(r"^<PTR names of (\S+)>$")  # the email check's forward-confirmed reverse DNS (email.py)
 
 
 def watch(lab: Lab) -> None:
@@ -64,21 +66,28 @@ def flows() -> set[tuple[str, str, int]]:
     return found
 
 
-def queries(lab: Lab) -> tuple[set[str], dict[str, set[str]]]:
-    """Names the client asked (it reaches dnsmasq masqueraded as the firewall), and address -> names answered."""
-    asked, names = set(), {}
+def queries(lab: Lab) -> tuple[set[str], dict[str, set[str]], dict[str, set[str]]]:
+    """Names the client asked (it reaches dnsmasq masqueraded as the firewall), address -> names answered, and
+    address -> the names its PTR answer gave."""
+    asked: set[str] = set()
+    names: dict[str, set[str]] = {}
+    ptr: dict[str, set[str]] = {}
     for line in (lab.logs / "dnsmasq.log").read_text(errors="replace").splitlines():
         if (m := QUERY.search(line)) and m.group(3) in (ADDR.fw_wan, ADDR.client):
             asked.add(m.group(2).lower().rstrip("."))
         elif m := ANSWER.search(line):
             names.setdefault(m.group(2), set()).add(m.group(1).lower())
-    return asked, names
+        elif m := PTR_ANSWER.search(line):
+            ptr.setdefault(m.group(1), set()).add(m.group(2).lower().rstrip("."))
+    return asked, names, ptr
 
 
-def matches(d: Contact, name: str) -> bool:
-    """A destination's host covers a name: equal, a `*.` pattern, or `<placeholder>.zone` (one label or more)."""
+def matches(d: Contact, name: str, ptr: dict[str, set[str]] | None = None) -> bool:
+    """A destination's host covers a name: equal, a `*.` pattern, `<placeholder>.zone` (one label or more), or
+    `<PTR names of IP>` for a name the PTR answer for IP gave."""
     if d.host.startswith("<") and d.host.endswith(">"):
-        return False  # "<the web proxy this computer names>" names nothing the lab can check
+        m = PTR_NAMES.match(d.host)
+        return bool(m and ptr and name in ptr.get(m.group(1), ()))  # other placeholders name nothing checkable
     pattern = re.sub(r"<[^>]+>", "*", d.host)
     return name == d.host or ("*" in pattern and fnmatch.fnmatchcase(name, pattern))
 
@@ -89,12 +98,18 @@ def wire(d: Contact) -> tuple[str, int] | None:
     return (m.group(1), int(m.group(2))) if m else None
 
 
-def compare(listed: tuple[Contact, ...], asked: set[str], names: dict[str, set[str]], seen: set) -> list[str]:
+def compare(
+    listed: tuple[Contact, ...],
+    asked: set[str],
+    names: dict[str, set[str]],
+    seen: set,
+    ptr: dict[str, set[str]] | None = None,
+) -> list[str]:
     """Every way the run's traffic and the destination list disagree."""
     problems = []
     lookups = [d for d in listed if d.what == "DNS"]
     for name in sorted(asked):
-        if not any(matches(d, name) for d in lookups):
+        if not any(matches(d, name, ptr) for d in lookups):
             problems.append(f"asked DNS for {name}: not listed")
     for addr, proto, port in sorted(seen):
         if addr == ADDR.dns and port == 53:
@@ -117,7 +132,7 @@ def compare(listed: tuple[Contact, ...], asked: set[str], names: dict[str, set[s
     return problems
 
 
-@pytest.mark.parametrize("scenario", ["open_daily", "open_whereby"])
+@pytest.mark.parametrize("scenario", ["open_daily", "open_whereby", "open"])  # open: flo-recruit, with its mail DNS
 def test_a_run_contacts_exactly_what_it_lists(lab: Lab, scenario: str, tmp_path: Path) -> None:
     sc = lab.apply(scenario)
     watch(lab)
@@ -125,11 +140,11 @@ def test_a_run_contacts_exactly_what_it_lists(lab: Lab, scenario: str, tmp_path:
     proc = lab.app_check(out)
     assert out.is_file(), proc.stderr[-3000:]
     assert json.loads(out.read_text())["verdict"] == sc.expect.verdict, proc.stdout[-3000:]
-    asked, names = queries(lab)
+    asked, names, ptr = queries(lab)
     seen = flows()
     assert asked and seen, "the watch saw nothing: the test would prove nothing"
     listed = destinations(load_profile(sc.profile), RunOptions())
-    problems = compare(listed, asked, names, seen)
+    problems = compare(listed, asked, names, seen, ptr)
     assert not problems, "\n".join(problems)
 
 
@@ -147,3 +162,9 @@ def test_the_comparison_catches_drift() -> None:
     problems = compare(listed, {"a.test", "c.test"}, names, seen | {("198.19.1.10", "TCP", 80)})
     assert "asked DNS for c.test: not listed" in problems
     assert "sent TCP 80 to 198.19.1.10 (a.test): not listed" in problems
+    # a name learnt from a PTR answer is covered only by that address's placeholder
+    mail = (*listed, Contact("DNS", "<PTR names of 192.0.2.1>", "system resolver", "fcrdns", "only when"))
+    assert compare(mail, {"a.test", "o1.test"}, names, seen, {"192.0.2.1": {"o1.test"}}) == [
+        "listed but never contacted: STUN b.test UDP 3478 (stun)"
+    ]
+    assert "asked DNS for o1.test: not listed" in compare(mail, {"o1.test"}, names, seen, {"192.0.2.9": {"o1.test"}})
