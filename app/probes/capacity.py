@@ -280,5 +280,6 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     # after every other network check (and the media train), so nothing of ours shares the link while it is loaded
     quiet = (Category.MEDIA, Category.HTTPS, Category.WSS, Category.PROXY, Category.TLS_INSPECTION,
              Category.CAPTIVE_PORTAL)  # fmt: skip
+    relays = tuple(c for check in turn.plan(profile, options) for c in check.contacts)  # the one media proved
     return [Check("media_load:relay", Category.MEDIA_LOAD, "call-rate load through the relay",
-                  "Can this connection carry video?", probe_capacity, 15.0, quiet)]  # fmt: skip
+                  "Can this connection carry video?", probe_capacity, 15.0, quiet, relays)]  # fmt: skip

@@ -16,7 +16,7 @@ from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
 from app.net import connect, ice, turnclient
 from app.net.trust import os_trust_context
-from app.probes import quality, turn
+from app.probes import quality, stun, turn
 from app.probes.stun import nat_test
 
 RATE_PPS = 100  # about a 30 fps video stream's packet rate
@@ -313,5 +313,7 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     async def run(ctx: RunContext) -> Outcome:
         return await probe_media(ctx, by_id)
 
+    # the train runs over one of the paths the STUN and TURN checks prove (the NAT test asks two STUN servers)
+    paths = [*stun.plan(profile, options), *turn.plan(profile, options)]
     return [Check("media:quality", Category.MEDIA, "best media path", "Video quality on the best route", run,
-                  options.media_duration_s + 15.0, NEEDS)]  # fmt: skip
+                  options.media_duration_s + 15.0, NEEDS, tuple(c for p in paths for c in p.contacts))]  # fmt: skip

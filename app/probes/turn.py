@@ -9,15 +9,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.engine import contacts
 from app.engine.model import Category, Outcome, Status
-from app.engine.options import RunOptions
+from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import IceServerUrl, ProxyUrl
 from app.net import connect, ice, turnclient
 from app.net.trust import certificate_facts, os_trust_context
 from app.probes import iceservers
-from app.probes import proxy as proxy_mod
 
 CONNECT_TIMEOUT_S = 3.5
 ALLOCATE_TIMEOUT_S = 4.0
@@ -388,10 +388,10 @@ async def proxies_for(url: IceServerUrl, ctx: RunContext) -> list[ProxyUrl]:
         return []
     found: list[ProxyUrl] = []
     host = f"[{url.host}]" if ":" in url.host else url.host
-    route = await proxy_mod.route_for(f"https://{host}:{url.port}/", ctx)
+    route = await ctx.services.route_for(f"https://{host}:{url.port}/")
     if route.proxy is not None:
         found.append(route.proxy)
-    extra = proxy_mod.explicit_proxy(ctx.profile, ctx.options)
+    extra = explicit_proxy(ctx.profile, ctx.options)
     if extra is not None and extra not in found:
         found.append(extra)
     return [p for p in found if p.scheme == "http"]
@@ -443,7 +443,7 @@ async def _platform_credentials(
 
 async def _probe_path(target: TurnTarget, ctx: RunContext, platform: asyncio.Future[Any]) -> Outcome:
     url = target.url
-    res = await ctx.resolver.resolve(url.host)
+    res = await ctx.services.resolver.resolve(url.host)
     d: dict[str, Any] = {"url": str(url), "resolved": list(res.addresses), "origin": target.origin}
     proxies = await proxies_for(url, ctx)
     if not res.addresses:
@@ -513,8 +513,18 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
 
         u = target.url
         timeout = 20.0 if target.has_credentials else 12.0
+        why = purposes.get(target.check_id, "") if target.origin == "profile" else "the TURN relay IT gave"
+        found = contacts.ice("TURN", u, why)
+        if u.transport != "udp":  # TCP and TLS also through the HTTP proxy a browser would use
+            found += contacts.routed(explicit_proxy(profile, options))
+        if not target.has_credentials:  # the platform's short-lived credentials, when it publishes ICE servers
+            found += iceservers.document_contacts(profile)
         return Check(
-            target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout
-        )
+            target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout,
+            contacts=found,
+        )  # fmt: skip
 
+    purposes: dict[str, str] = {}
+    for s in profile.turn:
+        purposes.setdefault(TurnTarget(s.url).check_id, s.purpose)
     return [make(t) for t in targets(profile, options)]
