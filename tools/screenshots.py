@@ -35,7 +35,23 @@ async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-u
         await asyncio.sleep(0.02)
 
 
-def _save(widget, name: str, suffix: str) -> Path:  # type: ignore[no-untyped-def]
+async def _save(widget, name: str, suffix: str) -> Path:  # type: ignore[no-untyped-def]
+    """Grab from a plain loop callback, not from this task: the grab lets Qt (and so qasync) process events, and
+    checks finishing meanwhile (a real run ends many at once) cannot resume their tasks inside another task."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Path] = loop.create_future()
+
+    def grab() -> None:
+        try:
+            done.set_result(_grab(widget, name, suffix))
+        except Exception as exc:  # handed to the awaiting task
+            done.set_exception(exc)
+
+    loop.call_soon(grab)
+    return await done
+
+
+def _grab(widget, name: str, suffix: str) -> Path:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QApplication
 
     from app.gui.layoutcheck import layout_problems
@@ -69,15 +85,15 @@ async def shoot_outcome(
     win.show()
     win.fit_to_screen()
     if first:
-        written.append(_save(win, "01-welcome", suffix))
+        written.append(await _save(win, "01-welcome", suffix))
         win.welcome.email.setText("jordan@example.com")
         win.welcome.advanced_toggle.setChecked(True)
         win.welcome.proxy.setText("http://proxy.example.com:8080")
-        written.append(_save(win, "01-welcome-advanced", suffix))
+        written.append(await _save(win, "01-welcome-advanced", suffix))
         win.welcome.email.setText("jordan@example")
         win.welcome.proxy.setText("socks://proxy.example.com")
         win.start()  # both problems at once, each under its field
-        written.append(_save(win, "01-welcome-errors", suffix))
+        written.append(await _save(win, "01-welcome-errors", suffix))
         win.welcome.email.setText("jordan@example.com")
         win.welcome.proxy.setText("http://proxy.example.com:8080")
         for edit in win.welcome.field_errors:
@@ -89,33 +105,33 @@ async def shoot_outcome(
     win.start()
     if outcome == "error":
         await _until(lambda: bool(win.reporter.dialogs))
-        written.append(_save(win, f"{outcome}-1-welcome", suffix))
+        written.append(await _save(win, f"{outcome}-1-welcome", suffix))
         dialog = win.reporter.dialogs[0]
-        written.append(_save(dialog, f"{outcome}-dialog", suffix))
+        written.append(await _save(dialog, f"{outcome}-dialog", suffix))
         dialog.close()
         win.close()
         return written
     await _until(lambda: win.board.done >= max(1, win.board.total // 2))
-    written.append(_save(win, f"{outcome}-2-checking", suffix))
+    written.append(await _save(win, f"{outcome}-2-checking", suffix))
     if outcome == "cancelled":
         win.cancel()
     await _until(lambda: win.result is not None)
-    written.append(_save(win, f"{outcome}-3-result", suffix))
+    written.append(await _save(win, f"{outcome}-3-result", suffix))
     win.result_page.details_toggle.setChecked(True)
-    written.append(_save(win, f"{outcome}-3-result-details", suffix))
+    written.append(await _save(win, f"{outcome}-3-result-details", suffix))
     win.result_page.details_toggle.setChecked(False)
     win.show_share()
     win.share.folder.setText(str(tmp))
-    written.append(_save(win, f"{outcome}-4-share", suffix))
+    written.append(await _save(win, f"{outcome}-4-share", suffix))
     await win._save()
-    written.append(_save(win, f"{outcome}-4-share-saved", suffix))
+    written.append(await _save(win, f"{outcome}-4-share-saved", suffix))
     if win.share.email.isVisibleTo(win):  # offline offers saving only
         mail_opens.append(False)
         await win._email(to_it=False)
-        written.append(_save(win, f"{outcome}-4-share-no-mail", suffix))
+        written.append(await _save(win, f"{outcome}-4-share-no-mail", suffix))
     win.share.set_status("")
     win.result_page.settings.click()
-    written.append(_save(win, f"{outcome}-5-change-settings", suffix))
+    written.append(await _save(win, f"{outcome}-5-change-settings", suffix))
     win.close()
     return written
 

@@ -183,6 +183,10 @@ class CheckRowWidget(QWidget):
         """Show the row's current state and summary."""
         state = row.state
         self.icon.set_state(state)
+        # as wide as the widest state word: a row never clips or shifts when its state changes (a real run ends
+        # many checks at once, and a relayout per changed word can lag behind the text)
+        metrics = self.state_label.fontMetrics()
+        self.state_label.setMinimumWidth(max(metrics.horizontalAdvance(s.value) for s in RowState))
         self.state_label.setText(state.value)
         self.detail.setText(row.summary)
         self.detail.setVisible(bool(row.summary))
