@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.model import Status, Verdict
+from app.engine.model import Verdict
 from app.gui.rows import RowState
 from app.gui.window import MainWindow
 from tests.gui import recorded
@@ -90,14 +90,14 @@ def test_ready_flow_end_to_end_with_the_keyboard(make: Any, qtbot: Any, tmp_path
     press(qtbot, win.welcome.start, Qt.Key.Key_Return)
     assert win.stack.currentWidget() is win.checking
     qtbot.waitUntil(lambda: bool(win.checking.widgets), timeout=3000)
-    # every planned row is listed up front, before anything finished
-    assert list(win.checking.widgets) == ["reach", "live", "direct", "relay", "relay_tls", "quality",
-                                          "security", "vpn", "email"]  # fmt: skip
+    # every planned row is listed up front, before anything finished (Flo Recruit names no TURN over TLS)
+    assert list(win.checking.widgets) == ["reach", "live", "direct", "relay", "quality", "security", "vpn",
+                                          "email", "system", "browser"]  # fmt: skip
     # results appear as they come: rows turn Passed on screen while the run is still going
     wait_result(qtbot, win)
     live = [snap for snap in snapshots if snap["page"] == "page-checking" and 0 < snap["done"] < snap["total"]]
     assert live, snapshots
-    assert snapshots[0]["done"] == 0 and len(snapshots[0]["states"]) == 9  # all rows shown before any result
+    assert snapshots[0]["done"] == 0 and len(snapshots[0]["states"]) == 10  # all rows shown before any result
     assert any("Passed" in snap["states"] and {"Checking…", "Waiting"} & set(snap["states"]) for snap in live)
     assert win.result is not None and win.result.verdict is Verdict.READY
     assert win.result_page.headline.text() == "Ready"
@@ -142,13 +142,17 @@ def test_degraded_result_names_what_failed_for_it(make: Any, qtbot: Any) -> None
     assert win.result_page.headline.text() == "Works with reduced quality"
     assert win.result_page.icon.state is RowState.WARNING
     states = {k: w.state_label.text() for k, w in win.checking.widgets.items()}
-    assert states["direct"] == "Failed" and states["quality"] == "Warning" and states["reach"] == "Passed"
+    assert states["direct"] == "Failed" and states["relay"] == "Failed" and states["reach"] == "Passed"
+    assert states["quality"] == "Passed"  # measured through the relay over TCP: the lab's link is clean
     assert win.result_page.it_box.isVisibleTo(win)
     it = win.result_page.it_text.toPlainText()
     assert (
-        "stun.daily.co\n  - STUN, UDP 3478 | no answer (UDP dropped) | Allow outbound UDP 3478 to stun.daily.co." in it
+        "global.stun.twilio.com\n  - STUN, UDP 3478 | no answer (timed out) | "
+        "Allow outbound UDP 3478 to global.stun.twilio.com." in it
     )
-    assert "api.daily.co" not in it and "WebSocket" not in it  # only what failed
+    assert "TURN, UDP 3478 | no answer (timed out) | Allow outbound UDP 3478 to global.turn.twilio.com." in it
+    # only what failed: not the web, the live call connection or TURN over TCP, which worked
+    assert "gs.daily.co" not in it and "HTTPS" not in it and "WebSocket" not in it and "TCP 3478" not in it
     press(qtbot, win.result_page.copy_it)
     assert QApplication.clipboard().text() == it
 
@@ -160,7 +164,7 @@ def test_blocked_result(make: Any, qtbot: Any) -> None:
     assert win.result_page.headline.text() == "Will not work"
     assert win.result_page.icon.state is RowState.FAILED
     assert win.result_page.icon.accessibleName() == "Failed"  # icon plus words, never colour alone
-    assert "api.daily.co\n  - HTTPS, TCP 443 | no answer (timed out)" in win.result_page.it_text.toPlainText()
+    assert "*.daily.co\n  - HTTPS, TCP 443 | no answer (timed out) (2 servers)" in win.result_page.it_text.toPlainText()
     assert "Your network blocks Flo Recruit's web servers" in win.result_page.steps.text()
 
 
@@ -177,7 +181,8 @@ def test_cancel_keeps_the_partial_result(make: Any, qtbot: Any) -> None:
     stopped = [w for w in win.result_page._row_widgets if w.state_label.text() == "Not checked"]
     assert stopped and all(w.detail.text() == "The check was stopped before this part." for w in stopped)
     done = [c for c in r.checks if c.finished]
-    assert done and all(c.status is Status.PASS for c in done)  # kept
+    played = {rec.id: rec.outcome for rec in recorded.scenario("cancelled")}
+    assert done and all((c.status, c.summary) == (played[c.id].status, played[c.id].summary) for c in done)  # kept
     assert any(not c.finished for c in r.checks)
     assert not win.running
 
@@ -335,14 +340,19 @@ def test_blocked_by_the_firewall_gives_it_a_table(make: Any, qtbot: Any) -> None
     page = win.result_page
     assert page.it_box.isVisibleTo(win) and page.primary is page.share
     table = page.it_table.toPlainText()
-    for cell in ("Destination", "api.daily.co", "HTTPS, TCP 443", "no answer (timed out)",
-                 "Allow outbound TCP 443 to api.daily.co.", "turn.daily.co", "TURN, UDP 3478"):  # fmt: skip
+    for cell in ("Destination", "*.daily.co", "HTTPS, TCP 443", "no answer (timed out)",
+                 "Allow outbound TCP 443 to *.daily.co.", "prod-ks.pluot.blue", "global.turn.twilio.com",
+                 "TURN, UDP 3478", "TURN, TCP 3478", "TURN, TCP 443"):  # fmt: skip
         assert cell in table
-    assert "stun.daily.co" in table and "proxy.corp" not in table  # only what failed
+    assert "global.stun.twilio.com" in table
+    assert "DNS" not in table and "floevents.email" not in table  # only what failed
     press(qtbot, page.copy_csv)
     csv_text = QApplication.clipboard().text()
     assert csv_text.startswith("destination,protocol_port,what_happened,action\r\n")
-    assert 'api.daily.co,"HTTPS, TCP 443",no answer (timed out),Allow outbound TCP 443 to api.daily.co.' in csv_text
+    assert (
+        'prod-ks.pluot.blue,"HTTPS, TCP 443",no answer (timed out),Allow outbound TCP 443 to prod-ks.pluot.blue.'
+        in csv_text
+    )
     press(qtbot, page.share, Qt.Key.Key_Return)
     assert win.share.email_it.isVisibleTo(win)
     win.share.folder.setText(str(Path(win.share.folder.text() or "/tmp")))
@@ -353,7 +363,7 @@ def test_blocked_by_the_firewall_gives_it_a_table(make: Any, qtbot: Any) -> None
     mail = urlsplit(win.open_url[0])
     assert mail.scheme == "mailto" and mail.path == ""  # the person adds their IT team's address
     body = parse_qs(mail.query)["body"][0].replace("\r\n", "\n")
-    assert "Hello IT team" in body and "api.daily.co\n  - HTTPS, TCP 443 | no answer (timed out)" in body
+    assert "Hello IT team" in body and "prod-ks.pluot.blue\n  - HTTPS, TCP 443 | no answer (timed out)" in body
 
 
 def test_no_mail_program_is_said_plainly_with_copy_and_the_file(
@@ -395,7 +405,7 @@ def test_no_mail_program_is_said_plainly_with_copy_and_the_file(
     press(qtbot, win.share.copy)
     copied = QApplication.clipboard().text()
     assert copied.startswith("To: support@florecruit.com\nSubject: Flo Recruit network check: Will not work")
-    assert "api.daily.co" in copied
+    assert "prod-ks.pluot.blue" in copied
 
 
 def test_change_settings_returns_to_the_first_page_with_entries_kept(make: Any, qtbot: Any) -> None:
