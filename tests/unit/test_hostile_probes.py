@@ -74,7 +74,10 @@ def test_websocket_that_pings_and_never_reads_ends_at_its_hold_time(hostile, cle
     took = time.monotonic() - start
     (check,) = [c for c in result.checks if c.category is Category.WSS]
     assert hostile["server"].flooded > 0
-    assert check.status is Status.WARN and "stopped reading" in check.summary, check.summary
+    # Whether our unsent pongs pile past MAX_UNSENT within the hold ("stopped reading") depends on how fast the
+    # server floods, i.e. on the machine's load; either way the peer never answered, and the check ends on time.
+    assert check.status is Status.WARN, check.summary
+    assert "stopped reading" in check.summary or "no ping was answered" in check.summary, check.summary
     assert took < websocket.HOLD_S + 8, took  # it died at the 20 s check deadline before the fix
 
 
