@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine.codes import FindingCode
 from app.engine.model import Outcome, Status
 
 MAX_ENTRIES = 64
@@ -78,15 +79,19 @@ def judge_media(data: Mapping[str, Any]) -> JudgedCheck:
         missing = "camera" if not video else "microphone"
         details["media_error"] = f"no {missing} track"
         return JudgedCheck("browser:media", "camera and microphone", title,
-                           Outcome(Status.FAIL, f"{name} found no {missing}.", details, ("browser_no_device",)))  # fmt: skip
+                           Outcome(Status.FAIL, f"{name} found no {missing}.", details, (FindingCode.BROWSER_NO_DEVICE,)))  # fmt: skip
     error = _str(media.get("error_name"), 60) or "unknown error"
     details["media_error"] = error
     if error in _DENIED:
-        code, status, summary = "browser_permission_denied", Status.FAIL, "Camera and microphone were not allowed"
+        code, status, summary = (
+            FindingCode.BROWSER_PERMISSION_DENIED,
+            Status.FAIL,
+            "Camera and microphone were not allowed",
+        )
     elif error in _NO_DEVICE:
-        code, status, summary = "browser_no_device", Status.FAIL, "No camera or microphone was found"
+        code, status, summary = FindingCode.BROWSER_NO_DEVICE, Status.FAIL, "No camera or microphone was found"
     elif error in _BUSY:
-        code, status, summary = "browser_device_busy", Status.WARN, "The camera or microphone is busy"
+        code, status, summary = FindingCode.BROWSER_DEVICE_BUSY, Status.WARN, "The camera or microphone is busy"
     else:
         return JudgedCheck("browser:media", "camera and microphone", title,
                            Outcome(Status.FAIL, f"{name} could not open the camera and microphone ({error}).",
@@ -137,7 +142,7 @@ def judge_ice(data: Mapping[str, Any], planned: Sequence[Mapping[str, Any]]) -> 
                          "directly.", details)  # fmt: skip
         else:
             oc = Outcome(Status.FAIL, f"{name} got no answer from the STUN server(s): no direct video path.", details,
-                         ("browser_direct_blocked",))  # fmt: skip
+                         (FindingCode.BROWSER_DIRECT_BLOCKED,))  # fmt: skip
         out.append(JudgedCheck("browser:direct", target, "Video can flow directly from the browser", oc))
     relays: list[JudgedCheck] = []
     for p in planned:
@@ -174,7 +179,9 @@ def judge_ice(data: Mapping[str, Any], planned: Sequence[Mapping[str, Any]]) -> 
                 r.id,
                 r.target,
                 r.title,
-                Outcome(r.outcome.status, r.outcome.summary, r.outcome.details, ("browser_relay_unreachable",)),
+                Outcome(
+                    r.outcome.status, r.outcome.summary, r.outcome.details, (FindingCode.BROWSER_RELAY_UNREACHABLE,)
+                ),
             )
             if r.outcome.status is Status.FAIL
             else r
@@ -189,6 +196,6 @@ def judge_result(
     """Every browser check from the posted result; without one, a single unfinished row saying why."""
     if data is None:
         oc = Outcome(Status.SKIP, f"The browser page did not report back ({problem}).", {"browser_problem": problem},
-                     ("browser_check_unfinished",))  # fmt: skip
+                     (FindingCode.BROWSER_CHECK_UNFINISHED,))  # fmt: skip
         return [JudgedCheck("browser:page", "browser page", "The browser check finished", oc)]
     return [judge_media(data), *judge_ice(data, planned)]

@@ -24,6 +24,7 @@ from typing import Any
 
 from app.browsercheck.judge import JudgedCheck, judge_result
 from app.browsercheck.server import LocalPageServer
+from app.engine.codes import FindingCode
 from app.engine.model import Category, CheckResult, Outcome, RunResult, Severity, Verdict
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
@@ -255,18 +256,20 @@ def explained_by_policy(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...
     policy = next((c for c in checks if c.id == "browser:policy"), None)
     issues = policy.details.get("issues", []) if policy else []
     blocked = {
-        _POLICY_BROWSER.get(i.get("browser"), "?") for i in issues if i.get("code") == "browser_policy_capture_blocked"
+        _POLICY_BROWSER.get(i.get("browser"), "?")
+        for i in issues
+        if i.get("code") == FindingCode.BROWSER_POLICY_CAPTURE_BLOCKED
     }
     out = []
     for c in checks:
         name = str(c.details.get("browser_name", ""))
         if (
             c.id == "browser:media"
-            and "browser_permission_denied" in c.findings
+            and FindingCode.BROWSER_PERMISSION_DENIED in c.findings
             and any(name.startswith(b) for b in blocked)
         ):
             summary = f"{c.summary} A browser policy set by IT blocks the camera or microphone (see that check)."
-            findings = tuple(f for f in c.findings if f != "browser_permission_denied")
+            findings = tuple(f for f in c.findings if f != FindingCode.BROWSER_PERMISSION_DENIED)
             c = dataclasses.replace(c, summary=summary, findings=findings)
         out.append(c)
     return tuple(out)

@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from app.engine.codes import FindingCode
 from app.engine.model import Finding, Severity, Verdict
+
+F = FindingCode
 
 VERDICT_WORDS: Mapping[Verdict, str] = {
     Verdict.READY: "Ready",
@@ -20,27 +23,27 @@ VERDICT_WORDS: Mapping[Verdict, str] = {
 # Causes the interviewer fixes alone (no network change needed): IT and support steps stay out of the way.
 INTERVIEWER_CODES = frozenset(
     {
-        "offline",  # cable / Wi-Fi
-        "captive_portal",  # sign in to the guest Wi-Fi page
-        "vpn_full_tunnel",  # disconnect the VPN for the interview
-        "browser_missing",  # use the recommended browser
-        "check_unfinished",  # run it again
-        "email_no_mx",  # check the address typed
-        "email_address_missing",
-        "browser_permission_denied",  # allow the camera and microphone (browser, OS privacy settings)
-        "browser_no_device",  # plug in or switch on a camera/microphone
-        "browser_device_busy",  # close the other video app
-        "browser_check_unfinished",  # run the browser check again
-        "low_capacity",  # a thin connection: a cable, nearer the Wi-Fi, pause uploads (no firewall change helps)
+        F.OFFLINE,  # cable / Wi-Fi
+        F.CAPTIVE_PORTAL,  # sign in to the guest Wi-Fi page
+        F.VPN_FULL_TUNNEL,  # disconnect the VPN for the interview
+        F.BROWSER_MISSING,  # use the recommended browser
+        F.CHECK_UNFINISHED,  # run it again
+        F.EMAIL_NO_MX,  # check the address typed
+        F.EMAIL_ADDRESS_MISSING,
+        F.BROWSER_PERMISSION_DENIED,  # allow the camera and microphone (browser, OS privacy settings)
+        F.BROWSER_NO_DEVICE,  # plug in or switch on a camera/microphone
+        F.BROWSER_DEVICE_BUSY,  # close the other video app
+        F.BROWSER_CHECK_UNFINISHED,  # run the browser check again
+        F.LOW_CAPACITY,  # a thin connection: a cable, nearer the Wi-Fi, pause uploads (no firewall change helps)
     }
 )
 # A sign-in page in the way explains every connection that failed: nothing is IT's until the person has signed in
 # and run the check again (the verdict rules keep these findings; only who acts first changes).
 EXPLAINED_BY_PORTAL = frozenset(
     {
-        "https_blocked", "tls_error", "websocket_blocked", "stun_blocked", "udp_blocked", "turn_udp_blocked",
-        "turn_tcp_blocked", "turn_tls_blocked", "media_blocked", "relay_only", "media_ports_unconfirmed",
-        "signalling_discovery_failed", "proxy_failed",
+        F.HTTPS_BLOCKED, F.TLS_ERROR, F.WEBSOCKET_BLOCKED, F.STUN_BLOCKED, F.UDP_BLOCKED, F.TURN_UDP_BLOCKED,
+        F.TURN_TCP_BLOCKED, F.TURN_TLS_BLOCKED, F.MEDIA_BLOCKED, F.RELAY_ONLY, F.MEDIA_PORTS_UNCONFIRMED,
+        F.SIGNALLING_DISCOVERY_FAILED, F.PROXY_FAILED,
     }
 )  # fmt: skip
 MAX_STEPS = 3
@@ -67,7 +70,7 @@ def for_it(findings: Iterable[Finding]) -> list[Finding]:
     """The problems only IT (or the network's owner) can fix (none of the connection failures a sign-in page
     explains while that page is in the way)."""
     found = problems(findings)
-    portal = any(f.code == "captive_portal" for f in found)
+    portal = any(f.code == F.CAPTIVE_PORTAL for f in found)
     return [f for f in found if f.code not in INTERVIEWER_CODES and not (portal and f.code in EXPLAINED_BY_PORTAL)]
 
 
@@ -87,7 +90,7 @@ def steps(verdict: Verdict, findings: Iterable[Finding], browser_advice: str = "
     found = problems(findings)
     it = for_it(found)
     out: list[str] = []
-    own = [f for f in found if f.code in INTERVIEWER_CODES and f.code != "check_unfinished"]
+    own = [f for f in found if f.code in INTERVIEWER_CODES and f.code != F.CHECK_UNFINISHED]
     for f in found:  # most severe first: the verdict's own cause leads, whoever fixes it
         if f in own and f.advice and f.advice not in out and len(out) < MAX_STEPS:
             out.append(f.advice)
@@ -95,7 +98,7 @@ def steps(verdict: Verdict, findings: Iterable[Finding], browser_advice: str = "
             if f.advice and f.advice not in out:
                 out.append(f.advice)
             out.append(SEND_TO_IT)
-    if verdict is Verdict.INCOMPLETE or any(f.code == "check_unfinished" for f in found) or (own and not it):
+    if verdict is Verdict.INCOMPLETE or any(f.code == F.CHECK_UNFINISHED for f in found) or (own and not it):
         if not any("run the check again" in s.lower() for s in out):
             out.append(RUN_AGAIN)
     if it and support:

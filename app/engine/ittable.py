@@ -16,11 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.engine.audience import for_it
+from app.engine.codes import FindingCode, finding_code
 from app.engine.inputs import csv_safe
-from app.engine.model import Category, CheckResult, Finding, Status
+from app.engine.model import Category, CheckResult, Finding, Signals, Status
 from app.engine.urls import UrlError, parse_ice_url
 
 C = Category
+F = FindingCode
 CSV_HEADER = ("destination", "protocol_port", "what_happened", "action")
 _DEFAULT_PORT = {C.HTTPS: 443, C.WSS: 443, C.STUN: 3478, C.TURN_UDP: 3478, C.TURN_TCP: 3478, C.TURN_TLS: 443,
                  C.CAPTIVE_PORTAL: 80, C.TLS_INSPECTION: 443}  # fmt: skip
@@ -131,23 +133,23 @@ def action(finding: Finding, check: CheckResult, host: str, port: int | None, pr
     p = port or _DEFAULT_PORT.get(check.category)
     code = finding.code
     via_proxy = bool(proxy) and str(check.details.get("failed_phase") or "") in ("proxy", "")
-    if code == "proxy_auth_required":
+    if code == F.PROXY_AUTH_REQUIRED:
         return f"On the proxy {proxy}: let {host} through without a login (CONNECT to port {p})."
     if check.details.get("failed_phase") == "proxy_connect":
         return f"Make the proxy {proxy} reachable from this computer, or correct the proxy setting."
-    if code in ("dns_nxdomain", "dns_sinkhole", "dns_failure"):
+    if code in (F.DNS_NXDOMAIN, F.DNS_SINKHOLE, F.DNS_FAILURE):
         return f"Let the DNS resolver (and any DNS filter) answer for {host}."
-    if code == "tls_inspection":
+    if code == F.TLS_INSPECTION:
         return f"Exempt {host} from TLS inspection."
-    if code == "websocket_cut":
+    if code == F.WEBSOCKET_CUT:
         return f"Exempt {host} from connection time limits and inspection."
-    if code == "websocket_blocked" and via_proxy:
+    if code == F.WEBSOCKET_BLOCKED and via_proxy:
         return f"On the proxy {proxy}: allow CONNECT to {host} port {p} and WebSocket upgrades."
-    if code == "websocket_blocked":
+    if code == F.WEBSOCKET_BLOCKED:
         return f"Allow WebSocket (HTTP Upgrade) to {host} on TCP {p}, in the firewall and any filter."
     if via_proxy and check.category in (C.HTTPS, C.WSS, C.TURN_TCP, C.TURN_TLS):
         return f"On the proxy {proxy}: allow CONNECT to {host} port {p}."
-    if code == "turn_auth_failed":
+    if code == F.TURN_AUTH_FAILED:
         return "Check the TURN username and password (or shared secret) given to the check."
     wire = {C.STUN: "UDP", C.TURN_UDP: "UDP", C.TURN_TCP: "TCP", C.TURN_TLS: "TCP", C.HTTPS: "TCP", C.WSS: "TCP"}
     if check.category in wire and p:
@@ -282,7 +284,14 @@ def rows_of_json(report: Mapping[str, Any]) -> tuple[ItRow, ...]:
 
 
 def _check_of_json(c: Mapping[str, Any]) -> CheckResult | None:
+    """A check back from report.json; None when malformed. Its finding codes are parsed strictly: a code this version
+    does not know raises UnknownFindingCode (never dropped, never guessed: re-assessing the check must not change the
+    verdict silently). `signals` missing (a report written before they existed): from the details that carried them."""
     details = c.get("details")
+    details = details if isinstance(details, Mapping) else {}
+    found = c.get("findings") or ()
+    codes = tuple(finding_code(x) for x in found) if isinstance(found, (list, tuple)) else ()
+    signals = Signals.of_json(c["signals"]) if "signals" in c else Signals.of_legacy_details(details)
     try:
         return CheckResult(
             id=str(c.get("id", "")),
@@ -292,9 +301,10 @@ def _check_of_json(c: Mapping[str, Any]) -> CheckResult | None:
             status=Status(str(c.get("status"))),
             summary=str(c.get("summary", "")),
             duration_ms=int(c.get("duration_ms") or 0),
-            details=details if isinstance(details, Mapping) else {},
-            findings=tuple(str(x) for x in c.get("findings") or ()),
+            details=details,
+            findings=codes,
             finished=bool(c.get("finished", True)),
+            signals=signals,
         )
     except (ValueError, TypeError):
         return None

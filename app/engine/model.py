@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+from app.engine.codes import FindingCode, finding_code
+
+_T = TypeVar("_T")
 
 
 class Status(enum.StrEnum):
@@ -74,13 +78,74 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Signals:
+    """What the verdict rules read from a check, typed; None: this check does not know (most checks know nothing).
+
+    `details` stay the evidence for people (support, the IT table); the verdict reads only these.
+    """
+
+    offline: bool | None = None  # dns: no resolver and no route answered, the machine looks offline
+    resent: bool | None = None  # dns: the answer came only after a resend (a lost query)
+    udp_answered: bool | None = None  # stun, turn_udp: some UDP datagram came back from the server
+    via_proxy: bool | None = None  # https, wss, turn: the connection it reports went through a proxy
+    loss_pct: float | None = None  # media: the loss the train measured
+
+    def to_json(self) -> dict[str, Any]:
+        """Only what the check knows (no None values), in field order."""
+        return {k: v for k, v in ((f.name, getattr(self, f.name)) for f in fields(self)) if v is not None}
+
+    @classmethod
+    def of_json(cls, value: object) -> Signals:
+        """Back from report.json's `signals` object; a value of the wrong type is unknown (None), never guessed."""
+        if not isinstance(value, Mapping):
+            return cls()
+        return cls(
+            offline=_typed(value.get("offline"), bool),
+            resent=_typed(value.get("resent"), bool),
+            udp_answered=_typed(value.get("udp_answered"), bool),
+            via_proxy=_typed(value.get("via_proxy"), bool),
+            loss_pct=_number(value.get("loss_pct")),
+        )
+
+    @classmethod
+    def of_legacy_details(cls, d: Mapping[str, Any]) -> Signals:
+        """For a report.json written before checks carried `signals`: the details keys that carried them then."""
+        return cls(
+            offline=True if d.get("offline") else None,
+            resent=True if d.get("resent") else None,
+            udp_answered=_typed(d.get("udp_answered"), bool),
+            via_proxy=True if d.get("proxy") or d.get("path") == "proxy" else None,
+            loss_pct=_number(d.get("loss_pct")),
+        )
+
+
+def _typed(value: Any, kind: type[_T]) -> _T | None:
+    return value if isinstance(value, kind) else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _codes(values: Iterable[object]) -> tuple[FindingCode, ...]:
+    """Every code a member (a plain string from untyped code is converted); an unknown one raises."""
+    return tuple(v if isinstance(v, FindingCode) else finding_code(v) for v in values)
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """What a probe returns: status, one plain sentence, evidence, and finding codes it observed."""
+    """What a probe returns: status, one plain sentence, evidence, finding codes it observed, signals for the verdict."""
 
     status: Status
     summary: str
     details: Mapping[str, Any] = field(default_factory=dict)
-    findings: tuple[str, ...] = ()
+    findings: tuple[FindingCode, ...] = ()
+    signals: Signals = field(default_factory=Signals)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", _codes(self.findings))  # an unknown code fails here, in the probe
 
 
 @dataclass(frozen=True)
@@ -95,8 +160,12 @@ class CheckResult:
     summary: str
     duration_ms: int
     details: Mapping[str, Any] = field(default_factory=dict)
-    findings: tuple[str, ...] = ()
+    findings: tuple[FindingCode, ...] = ()
     finished: bool = True
+    signals: Signals = field(default_factory=Signals)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", _codes(self.findings))
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict in the documented key order."""
@@ -109,7 +178,8 @@ class CheckResult:
             "summary": self.summary,
             "duration_ms": self.duration_ms,
             "finished": self.finished,
-            "findings": list(self.findings),
+            "findings": [str(c) for c in self.findings],
+            "signals": self.signals.to_json(),
             "details": _jsonable(self.details),
         }
 
@@ -128,7 +198,7 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
         return {
-            "code": self.code,
+            "code": str(self.code),
             "severity": str(self.severity),
             "title": self.title,
             "advice": self.advice,

@@ -183,6 +183,7 @@ async def _execute(check: Check, ctx: RunContext) -> CheckResult:
         duration_ms=duration_ms,
         details=dict(outcome.details),
         findings=tuple(outcome.findings),
+        signals=outcome.signals,
     )
 
 

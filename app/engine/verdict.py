@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.engine.audience import INTERVIEWER_CODES, problems, verdict_words
+from app.engine.codes import FindingCode
 from app.engine.findings import CATALOGUE
 from app.engine.ittable import it_rows, table_text
 from app.engine.model import Category, CheckResult, Finding, Severity, Status, Verdict
@@ -25,15 +26,18 @@ MEDIA_RELAY = (Category.TURN_UDP, Category.TURN_TCP, Category.TURN_TLS)
 MEDIA_CATEGORIES = MEDIA_DIRECT + MEDIA_RELAY
 ESSENTIAL = ((Category.DNS,), (Category.HTTPS,), MEDIA_CATEGORIES)
 
+F = FindingCode
+Raised = dict[FindingCode, list[CheckResult]]
+
 # Codes made moot by a broader one: offline explains every failed connection.
-_SUPERSEDED_BY = {
-    "offline": {
-        "dns_failure", "dns_nxdomain", "https_blocked", "tls_error", "websocket_blocked", "stun_blocked",
-        "udp_blocked", "turn_udp_blocked", "turn_tcp_blocked", "turn_tls_blocked", "captive_portal",
-        "proxy_failed",
+_SUPERSEDED_BY: dict[FindingCode, set[FindingCode]] = {
+    F.OFFLINE: {
+        F.DNS_FAILURE, F.DNS_NXDOMAIN, F.HTTPS_BLOCKED, F.TLS_ERROR, F.WEBSOCKET_BLOCKED, F.STUN_BLOCKED,
+        F.UDP_BLOCKED, F.TURN_UDP_BLOCKED, F.TURN_TCP_BLOCKED, F.TURN_TLS_BLOCKED, F.CAPTIVE_PORTAL,
+        F.PROXY_FAILED,
     },
-    "media_blocked": {"relay_only"},
-    "high_packet_loss": {"packet_loss"},
+    F.MEDIA_BLOCKED: {F.RELAY_ONLY},
+    F.HIGH_PACKET_LOSS: {F.PACKET_LOSS},
 }  # fmt: skip
 LOSS_SEEN_PCT = 1.0  # measured loss from here up to the profile's "good" bound is information (issue 21)
 
@@ -53,7 +57,7 @@ class Assessment:
 def assess(checks: Iterable[CheckResult], profile: Profile, ended_by: str = "completed") -> Assessment:
     """Derive findings, verdict, reason and IT message from check results."""
     results = list(checks)
-    raised: dict[str, list[CheckResult]] = defaultdict(list)
+    raised: Raised = defaultdict(list)
     for r in results:
         for code in r.findings:
             raised[code].append(r)
@@ -75,9 +79,9 @@ def assess(checks: Iterable[CheckResult], profile: Profile, ended_by: str = "com
     return Assessment(verdict, reason, tuple(findings), it_message(profile, verdict, findings, results))
 
 
-def derived_findings(results: list[CheckResult]) -> dict[str, list[CheckResult]]:
-    """Findings that need several checks at once: offline, media paths, unfinished checks."""
-    out: dict[str, list[CheckResult]] = {}
+def derived_findings(results: list[CheckResult]) -> Raised:
+    """Findings that need several checks at once: offline, media paths, unfinished checks (from typed signals)."""
+    out: Raised = {}
     by_cat: dict[Category, list[CheckResult]] = defaultdict(list)
     for r in results:
         by_cat[r.category].append(r)
@@ -90,36 +94,32 @@ def derived_findings(results: list[CheckResult]) -> dict[str, list[CheckResult]]
         return any(r.status in (Status.PASS, Status.WARN) for c in cats for r in by_cat.get(c, []))
 
     dns_rows = by_cat.get(Category.DNS, [])
-    if (
-        dns_rows
-        and all(r.details.get("offline") for r in dns_rows)
-        and not any_passed(Category.HTTPS, *MEDIA_CATEGORIES)
-    ):
-        out["offline"] = dns_rows
+    if dns_rows and all(r.signals.offline for r in dns_rows) and not any_passed(Category.HTTPS, *MEDIA_CATEGORIES):
+        out[F.OFFLINE] = dns_rows
 
     media_rows = [r for c in MEDIA_CATEGORIES for r in by_cat.get(c, [])]
     if media_rows:
         if all_failed(*MEDIA_CATEGORIES):
-            out["media_blocked"] = media_rows
+            out[F.MEDIA_BLOCKED] = media_rows
         elif all_failed(*MEDIA_DIRECT) and any_passed(*MEDIA_RELAY):
-            out["relay_only"] = by_cat[Category.STUN]
+            out[F.RELAY_ONLY] = by_cat[Category.STUN]
         if all_failed(*MEDIA_DIRECT) and not any(
-            r.details.get("udp_answered") for c in (Category.STUN, Category.TURN_UDP) for r in by_cat.get(c, [])
+            r.signals.udp_answered for c in (Category.STUN, Category.TURN_UDP) for r in by_cat.get(c, [])
         ):
-            out["udp_blocked"] = by_cat[Category.STUN]
+            out[F.UDP_BLOCKED] = by_cat[Category.STUN]
 
     # Loss the media train measured below the warning band; DNS answers that came only after a resend go with it.
-    lossy = [r for r in by_cat.get(Category.MEDIA, []) if float(r.details.get("loss_pct") or 0) >= LOSS_SEEN_PCT]
+    lossy = [r for r in by_cat.get(Category.MEDIA, []) if (r.signals.loss_pct or 0.0) >= LOSS_SEEN_PCT]
     if lossy:
-        out["packet_loss"] = lossy + [r for r in dns_rows if r.details.get("resent")]
+        out[F.PACKET_LOSS] = lossy + [r for r in dns_rows if r.signals.resent]
 
     unfinished = [r for r in results if not r.finished]
     if unfinished:
-        out["check_unfinished"] = unfinished
+        out[F.CHECK_UNFINISHED] = unfinished
     return out
 
 
-_DNS_FAILURES = ("dns_nxdomain", "dns_failure", "dns_sinkhole")
+_DNS_FAILURES = (F.DNS_NXDOMAIN, F.DNS_FAILURE, F.DNS_SINKHOLE)
 
 
 def host_of(check: CheckResult) -> str:
@@ -133,7 +133,7 @@ def host_of(check: CheckResult) -> str:
     return (urlsplit(target).hostname or target).lower() if "://" in target else target.lower()
 
 
-def _moot_dns_failures(raised: dict[str, list[CheckResult]], results: list[CheckResult]) -> None:
+def _moot_dns_failures(raised: Raised, results: list[CheckResult]) -> None:
     """Demote DNS failures that do not stop calls to information.
 
     A host reached through a proxy: with CONNECT the proxy resolves the name (RFC 9110 §9.3.6), as browsers
@@ -141,17 +141,17 @@ def _moot_dns_failures(raised: dict[str, list[CheckResult]], results: list[Check
     already say what that costs.
     """
     ok = [r for r in results if r.status in (Status.PASS, Status.WARN)]
-    via_proxy = {host_of(r) for r in ok if r.details.get("proxy") or r.details.get("path") == "proxy"}
+    via_proxy = {host_of(r) for r in ok if r.signals.via_proxy}
     web_hosts = {host_of(r) for r in results if r.category in (Category.HTTPS, Category.WSS)}
     media_works = any(r.category in MEDIA_CATEGORIES for r in ok)
 
-    def demoted_to(r: CheckResult) -> str | None:
+    def demoted_to(r: CheckResult) -> FindingCode | None:
         if r.category is not Category.DNS:
             return None
         host = host_of(r)
         if host in via_proxy:
-            return "dns_resolved_by_proxy"
-        return "dns_media_host_unresolved" if host not in web_hosts and media_works else None
+            return F.DNS_RESOLVED_BY_PROXY
+        return F.DNS_MEDIA_HOST_UNRESOLVED if host not in web_hosts and media_works else None
 
     for code in _DNS_FAILURES:
         for r in list(raised.get(code, [])):
@@ -165,11 +165,11 @@ def _moot_dns_failures(raised: dict[str, list[CheckResult]], results: list[Check
 
 # A call uses one working server of each kind: the others failing is information (DESIGN-BRIEF rule 7).
 _ANY_OF = {
-    Category.WSS: "websocket_blocked",
-    Category.STUN: "stun_blocked",
-    Category.TURN_UDP: "turn_udp_blocked",
-    Category.TURN_TCP: "turn_tcp_blocked",
-    Category.TURN_TLS: "turn_tls_blocked",
+    Category.WSS: F.WEBSOCKET_BLOCKED,
+    Category.STUN: F.STUN_BLOCKED,
+    Category.TURN_UDP: F.TURN_UDP_BLOCKED,
+    Category.TURN_TCP: F.TURN_TCP_BLOCKED,
+    Category.TURN_TLS: F.TURN_TLS_BLOCKED,
 }
 
 
@@ -178,7 +178,7 @@ def _route_kind(r: CheckResult) -> bool:
     return r.id.endswith("+proxy")
 
 
-def _alternates_work(raised: dict[str, list[CheckResult]], results: list[CheckResult]) -> None:
+def _alternates_work(raised: Raised, results: list[CheckResult]) -> None:
     """Demote a blocked server to `alternate_server_unreachable` when another server of the same kind (category and
     route) fully works (pass; a WebSocket that is cut or a relay that refuses allocations does not count): the call
     uses that one."""
@@ -187,7 +187,7 @@ def _alternates_work(raised: dict[str, list[CheckResult]], results: list[CheckRe
         for r in list(raised.get(code, [])):
             if r.category is category and _route_kind(r) in working:
                 raised[code].remove(r)
-                raised.setdefault("alternate_server_unreachable", []).append(r)
+                raised.setdefault(F.ALTERNATE_SERVER_UNREACHABLE, []).append(r)
         if code in raised and not raised[code]:
             del raised[code]
 
@@ -196,29 +196,29 @@ def _parent(host: str) -> str:
     return host.split(".", 1)[1] if host.count(".") >= 2 else host
 
 
-def _missing_names(raised: dict[str, list[CheckResult]], results: list[CheckResult]) -> None:
+def _missing_names(raised: Raised, results: list[CheckResult]) -> None:
     """NXDOMAIN for a name while the same resolver answers other names of the same domain: the name does not exist
     (a profile problem, `profile_name_missing`), not a network that hides the platform."""
     answered = {_parent(host_of(r)) for r in results if r.category is Category.DNS and r.status is not Status.FAIL
                 and r.status is not Status.SKIP}  # fmt: skip
-    for r in list(raised.get("dns_nxdomain", [])):
+    for r in list(raised.get(F.DNS_NXDOMAIN, [])):
         if _parent(host_of(r)) in answered:
-            raised["dns_nxdomain"].remove(r)
-            raised.setdefault("profile_name_missing", []).append(r)
-    if "dns_nxdomain" in raised and not raised["dns_nxdomain"]:
-        del raised["dns_nxdomain"]
+            raised[F.DNS_NXDOMAIN].remove(r)
+            raised.setdefault(F.PROFILE_NAME_MISSING, []).append(r)
+    if F.DNS_NXDOMAIN in raised and not raised[F.DNS_NXDOMAIN]:
+        del raised[F.DNS_NXDOMAIN]
 
 
-def _stand_in_media(raised: dict[str, list[CheckResult]], results: list[CheckResult], profile: Profile) -> None:
+def _stand_in_media(raised: Raised, results: list[CheckResult], profile: Profile) -> None:
     """When every media check is a stand-in (a public server on the platform's published ports, because the
     platform assigns its media servers per session), their failing proves the ports closed for that server only:
     `media_blocked` becomes `media_ports_unconfirmed` (a warning)."""
     stand_ins = {str(s.url) for s in (*profile.stun, *profile.turn) if s.stand_in}
     media = [r for r in results if r.category in MEDIA_CATEGORIES]
     if any(r.target in stand_ins for r in media):
-        raised.setdefault("media_stand_in", []).extend(r for r in media if r.target in stand_ins)
-    if media and stand_ins and all(r.target in stand_ins for r in media) and "media_blocked" in raised:
-        raised["media_ports_unconfirmed"] = raised.pop("media_blocked")
+        raised.setdefault(F.MEDIA_STAND_IN, []).extend(r for r in media if r.target in stand_ins)
+    if media and stand_ins and all(r.target in stand_ins for r in media) and F.MEDIA_BLOCKED in raised:
+        raised[F.MEDIA_PORTS_UNCONFIRMED] = raised.pop(F.MEDIA_BLOCKED)
 
 
 def _verdict(results: list[CheckResult], findings: list[Finding], ended_by: str) -> tuple[Verdict, str]:
@@ -266,10 +266,10 @@ class _Facts(string.Formatter):
 _FORMATTER = _Facts()
 
 
-def _finding(code: str, sources: list[CheckResult], all_results: list[CheckResult], profile: Profile) -> Finding:
-    spec = CATALOGUE.get(code)
-    if spec is None:  # an unknown code is shown, never dropped
-        return Finding(code, Severity.WARNING, code.replace("_", " ").capitalize(), "", "", _ids(sources))
+def _finding(
+    code: FindingCode, sources: list[CheckResult], all_results: list[CheckResult], profile: Profile
+) -> Finding:
+    spec = CATALOGUE[code]  # total: every member has an entry (tests/unit/test_finding_codes.py)
     facts = run_facts(profile)
     for r in sources:
         for key, value in r.details.items():

@@ -9,6 +9,7 @@ import enum
 from dataclasses import dataclass, field
 
 from app.engine.audience import EXPLAINED_BY_PORTAL
+from app.engine.codes import FindingCode
 from app.engine.findings import CATALOGUE
 from app.engine.model import (
     Category,
@@ -123,9 +124,8 @@ def state_of_check(r: CheckResult) -> RowState:
     return _FROM_STATUS[r.status]
 
 
-def _info(code: str) -> bool:
-    spec = CATALOGUE.get(code)
-    return spec is not None and spec.severity is Severity.INFO
+def _info(code: FindingCode) -> bool:
+    return CATALOGUE[code].severity is Severity.INFO
 
 
 def row_key(category: Category) -> str:
@@ -274,7 +274,7 @@ def final_rows(result: RunResult) -> list[FinalRow]:
             return RowState.PASSED
         return _FROM_STATUS[c.status]
 
-    portal = any(f.code == "captive_portal" for f in result.findings)
+    portal = any(f.code == FindingCode.CAPTIVE_PORTAL for f in result.findings)
     rows: list[FinalRow] = []
     order = {key: i for i, (key, _t, _c) in enumerate(ROW_GROUPS)}
     for key in sorted(grouped, key=lambda k: order.get(k, len(order))):

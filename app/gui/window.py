@@ -15,6 +15,7 @@ from PySide6.QtCore import QRect, QStandardPaths, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
+from app.engine.codes import FindingCode
 from app.engine.model import Event, RunResult
 from app.engine.options import RunOptions
 from app.engine.profile import Profile, ProfileError, load_profile, shipped_profiles
@@ -288,7 +289,9 @@ class MainWindow(QMainWindow):
             self.share.folder.setText(str(reporting.default_folder(locs)))
         self.share.set_status("")
         self.share.set_it_visible(self.result is not None and needs_it(self.result))
-        self.share.set_offline(self.result is not None and any(f.code == "offline" for f in self.result.findings))
+        self.share.set_offline(
+            self.result is not None and any(f.code == FindingCode.OFFLINE for f in self.result.findings)
+        )
         self._preview()
         self._go(self.share, self.share.save)
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from app.engine.codes import FindingCode
 from app.engine.inputs import InputError, read_regular_file
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
@@ -44,12 +45,12 @@ MAC_FIREFOX_FILE = "Applications/Firefox.app/Contents/Resources/distribution/pol
 
 # Detail keys (string facts for the finding templates) per finding code.
 DETAIL_KEYS = {
-    "browser_policy_relay_only": "relay_policy",
-    "browser_policy_udp_ports": "udp_port_policy",
-    "browser_policy_capture_blocked": "capture_policy",
-    "browser_policy_url_blocked": "blocklist_policy",
-    "browser_policy_proxy": "proxy_policy",
-    "browser_policy_webrtc_off": "webrtc_off_policy",
+    FindingCode.BROWSER_POLICY_RELAY_ONLY: "relay_policy",
+    FindingCode.BROWSER_POLICY_UDP_PORTS: "udp_port_policy",
+    FindingCode.BROWSER_POLICY_CAPTURE_BLOCKED: "capture_policy",
+    FindingCode.BROWSER_POLICY_URL_BLOCKED: "blocklist_policy",
+    FindingCode.BROWSER_POLICY_PROXY: "proxy_policy",
+    FindingCode.BROWSER_POLICY_WEBRTC_OFF: "webrtc_off_policy",
 }
 
 
@@ -194,7 +195,11 @@ def judge_policies(sets: Iterable[PolicySet], problems: list[str], names: pp.Pla
     }
     for code in codes:
         details[DETAIL_KEYS[code]] = "; ".join(i.describe() for i in issues if i.code == code)
-    blocking = {"browser_policy_capture_blocked", "browser_policy_url_blocked", "browser_policy_webrtc_off"}
+    blocking = {
+        FindingCode.BROWSER_POLICY_CAPTURE_BLOCKED,
+        FindingCode.BROWSER_POLICY_URL_BLOCKED,
+        FindingCode.BROWSER_POLICY_WEBRTC_OFF,
+    }
     if not sets and not problems:
         return Outcome(Status.PASS, "No managed browser policies are set on this computer.", details)
     if not issues:

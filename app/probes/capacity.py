@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine.codes import FindingCode
 from app.engine.model import Category, CheckResult, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import MediaThresholds, Profile
@@ -130,7 +131,7 @@ def conclude(steps: Sequence[Step], idle_ms: float | None, prior: float | None =
     return Capacity(tuple(steps), round(carried, 1), False, idle_ms, hit.queue_ms, hit.loss_pct)
 
 
-def judge(cap: Capacity, bands: MediaThresholds) -> tuple[Status, str, tuple[str, ...]]:
+def judge(cap: Capacity, bands: MediaThresholds) -> tuple[Status, str, tuple[FindingCode, ...]]:
     """Pure: plain words for the interviewer and the finding code, by the platform's capacity bands."""
     mbit, need = cap.carried_kbps / 1000, bands.capacity_good_kbps / 1000
     under = f", delay under load +{cap.queue_ms:g} ms" if cap.queue_ms else ""
@@ -140,9 +141,9 @@ def judge(cap: Capacity, bands: MediaThresholds) -> tuple[Status, str, tuple[str
     text = (f"The connection carried about {mbit:.2f} Mbit/s (loss {cap.loss_pct:g} % at the ceiling{under}); "
             f"video interviews need about {need:g} Mbit/s each way.")  # fmt: skip
     if cap.carried_kbps < bands.capacity_bad_kbps:
-        return Status.WARN, text, ("low_capacity",)
+        return Status.WARN, text, (FindingCode.LOW_CAPACITY,)
     if cap.carried_kbps < bands.capacity_good_kbps:
-        return Status.PASS, text, ("capacity_below_hd",)
+        return Status.PASS, text, (FindingCode.CAPACITY_BELOW_HD,)
     return Status.PASS, text, ()
 
 

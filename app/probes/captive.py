@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine import contacts
+from app.engine.codes import FindingCode
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
@@ -97,7 +98,7 @@ async def probe_captive(ctx: RunContext, probes: tuple[CaptiveProbe, ...] | None
             Status.FAIL,
             f"This network shows a sign-in page instead of the internet ({portal[0]['why']}).",
             details,
-            ("captive_portal",),
+            (FindingCode.CAPTIVE_PORTAL,),
         )
     if any(a["result"] == OPEN for a in answers):
         return Outcome(Status.PASS, "No sign-in page: plain web requests get their normal answer.", details)

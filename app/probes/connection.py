@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from app.engine import contacts
-from app.engine.model import Category, Outcome, Status
+from app.engine.codes import FindingCode
+from app.engine.model import Category, Outcome, Signals, Status
 from app.engine.profile import Profile, WebTarget, WssTarget
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
@@ -19,7 +20,7 @@ from app.net.routing import Via
 
 def judge_failure(
     err: connect.PhaseError, host: str, port: int, via: Via, profile: Profile
-) -> tuple[Status, str, tuple[str, ...], dict[str, Any]]:
+) -> tuple[Status, str, tuple[FindingCode, ...], dict[str, Any]]:
     """Pure: a failed connection step -> status, plain summary, finding codes and extra evidence."""
     proxy = str(via.route.proxy) if via.route.proxy else ""
     why = connect.describe_error(err.cause)
@@ -27,7 +28,7 @@ def judge_failure(
         # macOS 15+: Local Network privacy, not the network, may be what stops a proxy on the local network
         hint = macnet.local_network_hint(err.kind, via.route.proxy.host if via.route.proxy else "")
         summary = f"Cannot reach the proxy {proxy}: {why}." + (f" {hint}" if hint else "")
-        return Status.FAIL, summary, ("proxy_failed",), ({"local_network_privacy": hint} if hint else {})
+        return Status.FAIL, summary, (FindingCode.PROXY_FAILED,), ({"local_network_privacy": hint} if hint else {})
     if err.phase == "proxy":
         if err.kind == connect.PROXY_AUTH:
             sign_in = getattr(err.cause, "sign_in", None)  # Negotiate/NTLM: signed in as a browser would (proxyauth)
@@ -37,31 +38,36 @@ def judge_failure(
             if sign_in is not None:
                 note = f"Signing in to the proxy as this computer's user ({sign_in.scheme}) did not work: {sign_in.detail}."
                 extra = {"proxy_auth_note": note}
-                return Status.FAIL, f"{note} (HTTP 407 from {proxy})", ("proxy_auth_required",), extra
+                return Status.FAIL, f"{note} (HTTP 407 from {proxy})", (FindingCode.PROXY_AUTH_REQUIRED,), extra
             has_login = via.route.proxy is not None and via.route.proxy.username is not None
             if not profile.authenticating_proxy_supported:
                 note = f"{profile.name} does not support proxies requiring authentication."
-                return Status.FAIL, note, ("proxy_auth_required",), {"proxy_auth_note": note}
+                return Status.FAIL, note, (FindingCode.PROXY_AUTH_REQUIRED,), {"proxy_auth_note": note}
             if has_login:
                 note = "The proxy rejected the login given in the proxy address."
             else:
                 note = "The proxy asks for a login that this check cannot give; the browser may ask you for it."
-            return Status.FAIL, f"{note} (HTTP 407 from {proxy})", ("proxy_auth_required",), {"proxy_auth_note": note}
+            return (
+                Status.FAIL,
+                f"{note} (HTTP 407 from {proxy})",
+                (FindingCode.PROXY_AUTH_REQUIRED,),
+                {"proxy_auth_note": note},
+            )
         return (
             Status.FAIL,
             f"The proxy {proxy} did not open a connection to {host}:{port}: {why}.",
-            ("proxy_failed",),
+            (FindingCode.PROXY_FAILED,),
             {},
         )
     if err.phase == "tls" and err.kind == connect.TLS:
-        return Status.FAIL, f"Secure connection failed: {why}.", ("tls_error",), {}
+        return Status.FAIL, f"Secure connection failed: {why}.", (FindingCode.TLS_ERROR,), {}
     if err.phase == "tls":
-        return Status.FAIL, f"Connection to {host} cut during TLS: {why}.", ("https_blocked",), {}
-    return Status.FAIL, f"Cannot connect to {host}:{port}: {why}.", ("https_blocked",), {}
+        return Status.FAIL, f"Connection to {host} cut during TLS: {why}.", (FindingCode.HTTPS_BLOCKED,), {}
+    return Status.FAIL, f"Cannot connect to {host}:{port}: {why}.", (FindingCode.HTTPS_BLOCKED,), {}
 
 
 async def open_or_outcome(
-    host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any], blocked_code: str
+    host: str, port: int, via: Via, ctx: RunContext, details: dict[str, Any], blocked_code: FindingCode
 ) -> connect.Connection | Outcome:
     """Open TLS as chosen by `via`; a failure comes back as the check's Outcome (`blocked_code` for a blocked path)."""
     try:
@@ -72,7 +78,8 @@ async def open_or_outcome(
         details.update(err.evidence())
         status, summary, codes, extra = judge_failure(err, host, port, via, ctx.profile)
         details.update(extra)
-        return Outcome(status, summary, details, tuple(blocked_code if c == "https_blocked" else c for c in codes))
+        codes = tuple(blocked_code if c is FindingCode.HTTPS_BLOCKED else c for c in codes)
+        return Outcome(status, summary, details, codes, Signals(via_proxy=via.route.proxy is not None))
 
 
 _T = TypeVar("_T", WebTarget, WssTarget)

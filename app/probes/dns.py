@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.engine import contacts
-from app.engine.model import Category, Outcome, Status
+from app.engine.codes import FindingCode
+from app.engine.model import Category, Outcome, Signals, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
@@ -46,7 +47,7 @@ def sinkhole_reason(address: str, loopback_is_real: bool = False) -> str | None:
 
 def classify(
     answers: Sequence[Exchange], os_addresses: Sequence[str], os_error: str | None, loopback_is_real: bool = False
-) -> tuple[Status, str, tuple[str, ...], dict[str, Any]]:
+) -> tuple[Status, str, tuple[FindingCode, ...], dict[str, Any]]:
     """Pure classification of DNS evidence into status, summary, finding codes and extra facts.
 
     "Slow" is the round trip of the try that was answered: a query lost and answered on a resend is not slow."""
@@ -63,36 +64,41 @@ def classify(
         if holes and len(holes) == len(set(addrs)):
             first = next(iter(holes.items()))
             extra["sinkhole"] = holes
-            return Status.FAIL, f"Blocked by a DNS filter: answered {first[0]} ({first[1]}).", ("dns_sinkhole",), extra
+            return (
+                Status.FAIL,
+                f"Blocked by a DNS filter: answered {first[0]} ({first[1]}).",
+                (FindingCode.DNS_SINKHOLE,),
+                extra,
+            )
         if elapsed > SLOW_MS:
-            return Status.WARN, f"Found, but slowly ({elapsed} ms).", ("dns_slow",), extra
+            return Status.WARN, f"Found, but slowly ({elapsed} ms).", (FindingCode.DNS_SLOW,), extra
         return Status.PASS, f"Found {', '.join(addrs[:3])} in {elapsed} ms{lost}.", (), extra
     if "NXDOMAIN" in rcodes:
-        return Status.FAIL, "The resolver says this name does not exist (NXDOMAIN).", ("dns_nxdomain",), extra
+        return Status.FAIL, "The resolver says this name does not exist (NXDOMAIN).", (FindingCode.DNS_NXDOMAIN,), extra
     if "SERVFAIL" in rcodes:
-        return Status.FAIL, "The resolver failed to answer (SERVFAIL).", ("dns_failure",), extra
+        return Status.FAIL, "The resolver failed to answer (SERVFAIL).", (FindingCode.DNS_FAILURE,), extra
     if "REFUSED" in rcodes:
-        return Status.FAIL, "The resolver refused to answer (REFUSED).", ("dns_failure",), extra
+        return Status.FAIL, "The resolver refused to answer (REFUSED).", (FindingCode.DNS_FAILURE,), extra
     if rcodes and rcodes <= {"timeout", "unreachable"}:
         extra["offline"] = True
         if rcodes == {"unreachable"}:
-            return Status.FAIL, "No DNS server can be reached (no network route).", ("dns_failure",), extra
+            return Status.FAIL, "No DNS server can be reached (no network route).", (FindingCode.DNS_FAILURE,), extra
         tries = max((ans.tries for ans in answers), default=0)
         sent = f" ({tries} tries each)" if tries > 1 else ""
         return (
             Status.FAIL,
             f"No answer from the DNS server within {QUERY_TIMEOUT_S:g} s{sent}.",
-            ("dns_failure",),
+            (FindingCode.DNS_FAILURE,),
             extra,
         )
     if dnsquery.MALFORMED in rcodes:
         why = next(a.note for a in answers if a.rcode == dnsquery.MALFORMED)
-        return Status.FAIL, f"The DNS server's answer could not be read: {why}.", ("dns_failure",), extra
+        return Status.FAIL, f"The DNS server's answer could not be read: {why}.", (FindingCode.DNS_FAILURE,), extra
     if "NOERROR" in rcodes:
-        return Status.FAIL, "The name exists but has no address.", ("dns_failure",), extra
+        return Status.FAIL, "The name exists but has no address.", (FindingCode.DNS_FAILURE,), extra
     reason = os_error or "no resolver answered"
     extra["offline"] = True
-    return Status.FAIL, f"Lookup failed: {reason}.", ("dns_failure",), extra
+    return Status.FAIL, f"Lookup failed: {reason}.", (FindingCode.DNS_FAILURE,), extra
 
 
 async def query(host: str, rdtype: str, nameservers: Sequence[str], timeout_s: float) -> Exchange:
@@ -130,8 +136,9 @@ async def probe_host(host: str, ctx: RunContext) -> Outcome:
     )
     if outside and status is Status.PASS:
         details["outside_published_ranges"] = outside
-        codes = (*codes, "dns_unexpected_address")
-    return Outcome(status, summary, details, codes)
+        codes = (*codes, FindingCode.DNS_UNEXPECTED_ADDRESS)
+    signals = Signals(offline=bool(extra.get("offline")), resent=bool(extra.get("resent")))
+    return Outcome(status, summary, details, codes, signals)
 
 
 def _outside_ranges(host: str, addresses: list[str], profile: Profile) -> list[str]:

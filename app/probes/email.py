@@ -8,6 +8,7 @@ import ipaddress
 from typing import Any
 
 from app.engine import contacts
+from app.engine.codes import FindingCode
 from app.engine.model import Category, Contact, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import EmailSender, Profile
@@ -76,7 +77,7 @@ async def probe_sending_ip(sender: EmailSender, ip: str, lookup: spf.Lookup) -> 
         "neutral": f"{sender.domain}'s SPF does not cover {ip}",
     }[result.result]
     return Outcome(
-        Status.WARN, f"{why}; mail from it may be filtered.{rdns}", details, ("email_sender_not_authorized",)
+        Status.WARN, f"{why}; mail from it may be filtered.{rdns}", details, (FindingCode.EMAIL_SENDER_NOT_AUTHORIZED,)
     )
 
 
@@ -131,7 +132,7 @@ async def probe_sender_domain(sender: EmailSender, lookup: spf.Lookup) -> Outcom
         )
     if policy is None:
         return Outcome(
-            Status.WARN, f"{sender.domain} has no DMARC policy.{dkim_text}", details, ("email_dmarc_missing",)
+            Status.WARN, f"{sender.domain} has no DMARC policy.{dkim_text}", details, (FindingCode.EMAIL_DMARC_MISSING,)
         )
     details.update({
         "dmarc_record": policy.record_name, "dmarc_policy": policy.policy, "dmarc_tags": policy.tags,
@@ -154,19 +155,19 @@ async def probe_blocklist(sender: EmailSender, zone: str, lookup: spf.Lookup) ->
     if not report.usable:
         details["problem"] = report.problem
         return Outcome(
-            Status.SKIP, f"Could not check {zone}: {report.problem}.", details, ("email_blocklist_unusable",)
+            Status.SKIP, f"Could not check {zone}: {report.problem}.", details, (FindingCode.EMAIL_BLOCKLIST_UNUSABLE,)
         )
     details["listed"] = {ip: list(codes) for ip, codes in report.listed.items()}
     details["could_not_check"] = report.unknown
     if report.listed:
         listed = ", ".join(f"{ip} ({'/'.join(c)})" for ip, c in report.listed.items())
         details["listed_ips"] = listed
-        return Outcome(Status.WARN, f"{zone} lists {listed}.", details, ("email_sender_blocklisted",))
+        return Outcome(Status.WARN, f"{zone} lists {listed}.", details, (FindingCode.EMAIL_SENDER_BLOCKLISTED,))
     if report.unknown:
         first = next(iter(report.unknown.values()))
         return Outcome(
             Status.SKIP, f"Could not check {', '.join(report.unknown)} on {zone}: {first}.", details,
-            ("email_blocklist_unusable",),
+            (FindingCode.EMAIL_BLOCKLIST_UNUSABLE,),
         )  # fmt: skip
     return Outcome(Status.PASS, f"None of the {len(sender.sending_ips)} sending IPs is on {zone}.", details)
 
@@ -187,7 +188,7 @@ async def probe_recipient(domain: str, sender: EmailSender, lookup: spf.Lookup) 
     details["mx"] = [f"{p} {h or '.'}" for p, h in mx]
     if mailgw.is_null_mx(mx):
         return Outcome(Status.WARN, f"{domain} declares that it accepts no email (null MX, RFC 7505).", details,
-                       ("email_no_mx",))  # fmt: skip
+                       (FindingCode.EMAIL_NO_MX,))  # fmt: skip
     if not mx:
         return await _implicit_mx(domain, sender, lookup, details)
     hosts = [h for _, h in mx]
@@ -210,7 +211,7 @@ async def probe_recipient(domain: str, sender: EmailSender, lookup: spf.Lookup) 
     })  # fmt: skip
     if sources := mailgw.step_sources(gateway, mailbox):
         details["gateway_sources"] = sources
-    return Outcome(Status.PASS, f"Mail for {domain} goes through {name}.", details, ("email_gateway",))
+    return Outcome(Status.PASS, f"Mail for {domain} goes through {name}.", details, (FindingCode.EMAIL_GATEWAY,))
 
 
 async def _txt_if(wanted: bool, name: str, lookup: spf.Lookup) -> list[str]:
@@ -227,7 +228,7 @@ async def _implicit_mx(domain: str, sender: EmailSender, lookup: spf.Lookup, det
         return Outcome(Status.SKIP, f"{domain} has no MX record; could not look up its address: {exc}.", details)
     if not addresses:
         return Outcome(Status.WARN, f"{domain} has no mail server: no MX record and no address.", details,
-                       ("email_no_mx",))  # fmt: skip
+                       (FindingCode.EMAIL_NO_MX,))  # fmt: skip
     details.update({
         "implicit_mx": addresses, "mx_fallback": ", ".join(addresses[:4]), "gateway": f"the host {domain}",
         "gateway_id": "", "mailbox_host": "",
@@ -238,7 +239,7 @@ async def _implicit_mx(domain: str, sender: EmailSender, lookup: spf.Lookup, det
         f"{domain} has no MX record, so mail goes to its own address ({', '.join(addresses[:2])}), as RFC 5321 "
         "§5.1 allows.",
         details,
-        ("email_implicit_mx",),
+        (FindingCode.EMAIL_IMPLICIT_MX,),
     )
 
 
@@ -339,4 +340,6 @@ def reference_only(outcome: Outcome) -> Outcome:
 
 
 async def _missing_address() -> Outcome:
-    return Outcome(Status.SKIP, "Not checked: no work email address was given.", {}, ("email_address_missing",))
+    return Outcome(
+        Status.SKIP, "Not checked: no work email address was given.", {}, (FindingCode.EMAIL_ADDRESS_MISSING,)
+    )

@@ -9,8 +9,9 @@ from typing import Any
 
 import h11
 
+from app.engine.codes import FindingCode
 from app.engine.inputs import InputError, bounded_json
-from app.engine.model import Category, Outcome, Status
+from app.engine.model import Category, Outcome, Signals, Status
 from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile, WebTarget
 from app.engine.runner import Check, RunContext
@@ -41,7 +42,7 @@ async def probe_web(target: WebTarget, ctx: RunContext, explicit: ProxyUrl | Non
     via = await ctx.services.via(str(target.url), explicit)
     details: dict[str, Any] = {"url": str(target.url), **via.evidence()}
     start = time.perf_counter()
-    conn = await open_or_outcome(host, port, via, ctx, details, "https_blocked")
+    conn = await open_or_outcome(host, port, via, ctx, details, FindingCode.HTTPS_BLOCKED)
     if isinstance(conn, Outcome):
         return conn
     try:
@@ -56,7 +57,8 @@ async def probe_web(target: WebTarget, ctx: RunContext, explicit: ProxyUrl | Non
                 Status.FAIL,
                 f"Connected, but no web answer from {host}: {why}.",
                 details,
-                ("https_blocked",),
+                (FindingCode.HTTPS_BLOCKED,),
+                Signals(via_proxy=via.route.proxy is not None),
             )
         conn.timings_ms["http"] = int((time.perf_counter() - t0) * 1000)
     finally:
@@ -76,7 +78,7 @@ async def probe_web(target: WebTarget, ctx: RunContext, explicit: ProxyUrl | Non
     if via.route.proxy is not None:
         summary = f"{summary[:-1]} through the proxy {via.route.proxy}."
     details["total_ms"] = int((time.perf_counter() - start) * 1000)
-    return Outcome(status, summary, details)
+    return Outcome(status, summary, details, signals=Signals(via_proxy=via.route.proxy is not None))
 
 
 def _http_error(exc: BaseException, via: Via) -> str:

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.model import Category, CheckResult, Outcome, Status
+from app.engine.model import Category, CheckResult, Outcome, Signals, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
@@ -288,6 +288,7 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
         "bands": quality.bands(q, ctx.profile.media),
     })  # fmt: skip
     codes = quality.quality_findings(q, ctx.profile.media)
+    sig = Signals(loss_pct=q.loss_pct)
     figures = (
         f"loss {q.loss_pct:g} %, RTT {_num(q.rtt_median_ms)} ms (p95 {_num(q.rtt_p95_ms)}), "
         f"jitter {_num(q.jitter_ms)} ms, MOS {_num(q.mos)}"
@@ -295,9 +296,9 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
     if codes:
         worst = "badly" if "bad" in quality.bands(q, ctx.profile.media).values() else "somewhat"
         return Outcome(
-            Status.WARN, f"Measured on {choice.label}: {figures}: quality will suffer {worst}.", details, codes
+            Status.WARN, f"Measured on {choice.label}: {figures}: quality will suffer {worst}.", details, codes, sig
         )
-    return Outcome(Status.PASS, f"Measured on {choice.label}: {figures}.", details)
+    return Outcome(Status.PASS, f"Measured on {choice.label}: {figures}.", details, signals=sig)
 
 
 def _num(value: float | None) -> str:

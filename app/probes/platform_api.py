@@ -10,8 +10,9 @@ from typing import Any
 
 import h11
 
+from app.engine.codes import FindingCode
 from app.engine.inputs import InputError, bounded_json
-from app.engine.model import Outcome, Status
+from app.engine.model import Outcome, Signals, Status
 from app.engine.runner import RunContext
 from app.engine.urls import ProxyUrl, UrlError, parse_web_url
 from app.net import connect
@@ -33,6 +34,7 @@ class JsonAnswer:
     problem: str = ""
     failure: Outcome | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    signals: Signals = field(default_factory=Signals)  # for the verdict: whether the GET went through a proxy
 
     @property
     def reached(self) -> bool:
@@ -54,31 +56,32 @@ async def _fetch(url: str, ctx: RunContext, explicit: ProxyUrl | None) -> JsonAn
     via = await ctx.services.via(url, explicit)
     details: dict[str, Any] = {"url": url, **via.evidence()}
     start = time.perf_counter()
-    conn = await open_or_outcome(parsed.host, parsed.port, via, ctx, details, "https_blocked")
+    sig = Signals(via_proxy=via.route.proxy is not None)
+    conn = await open_or_outcome(parsed.host, parsed.port, via, ctx, details, FindingCode.HTTPS_BLOCKED)
     if not isinstance(conn, connect.Connection):
-        return JsonAnswer(url, False, problem=conn.summary, failure=conn, details=dict(conn.details))
+        return JsonAnswer(url, False, problem=conn.summary, failure=conn, details=dict(conn.details), signals=sig)
     host = parsed.host if parsed.port == 443 else f"{parsed.host}:{parsed.port}"
     try:
         resp = await http_exchange(conn, host, parsed.path, HTTP_TIMEOUT_S)
     except (OSError, TimeoutError, h11.ProtocolError, ssl.SSLError) as exc:
         details.update({"failed_phase": "http", "error": connect.describe_error(exc)})
         why = f"Connected to {parsed.host}, but no web answer: {connect.describe_error(exc)}."
-        failure = Outcome(Status.FAIL, why, details, ("https_blocked",))
-        return JsonAnswer(url, False, problem=why, failure=failure, details=details)
+        failure = Outcome(Status.FAIL, why, details, (FindingCode.HTTPS_BLOCKED,), sig)
+        return JsonAnswer(url, False, problem=why, failure=failure, details=details, signals=sig)
     finally:
         await conn.close()
     details.update({"http_status": resp.status, "timings_ms": conn.timings_ms})
     details["total_ms"] = int((time.perf_counter() - start) * 1000)
     if resp.status != 200:
         what = f"{parsed.host} answered HTTP {resp.status} {resp.reason}".rstrip()
-        return JsonAnswer(url, False, status=resp.status, problem=what, details=details)
+        return JsonAnswer(url, False, status=resp.status, problem=what, details=details, signals=sig)
     try:
         data = bounded_json(resp.body, MAX_BODY)
     except InputError as exc:
         kind = resp.headers.get("content-type", "unknown type")
         what = f"{parsed.host} answered, but not with the expected JSON ({kind}: {exc})"
-        return JsonAnswer(url, False, status=resp.status, problem=what, details=details)
-    return JsonAnswer(url, True, data, resp.status, details=details)
+        return JsonAnswer(url, False, status=resp.status, problem=what, details=details, signals=sig)
+    return JsonAnswer(url, True, data, resp.status, details=details, signals=sig)
 
 
 def field_at(data: Any, dotted: str) -> Any:

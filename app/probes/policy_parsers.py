@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine.codes import FindingCode
 from app.engine.inputs import InputError, bounded_json
 
 MAX_POLICY_BYTES = 1024 * 1024
@@ -203,7 +204,7 @@ class PolicySet:
 class PolicyIssue:
     """A policy that changes calls: the finding code, where it was set, and the exact policy and value."""
 
-    code: str
+    code: FindingCode
     browser: str
     policy: str
     value: str
@@ -354,7 +355,7 @@ def judge_chromium(ps: PolicySet, names: PlatformNames) -> list[PolicyIssue]:
     """Policies of Chrome, Edge or Chromium that change calls on the platform."""
     p, out = ps.policies, []
 
-    def issue(code: str, policy: str, value: Any) -> None:
+    def issue(code: FindingCode, policy: str, value: Any) -> None:
         out.append(PolicyIssue(code, ps.browser, policy, _text(value), ps.source))
 
     per_url = next((r for r in _records(p.get("WebRtcIPHandlingUrl"))
@@ -362,25 +363,31 @@ def judge_chromium(ps: PolicySet, names: PlatformNames) -> list[PolicyIssue]:
     if per_url is not None:  # the first entry matching the platform's page decides, not the global policy
         if _relay_only(per_url.get("handling")):
             issue(
-                "browser_policy_relay_only", "WebRtcIPHandlingUrl", f"{per_url.get('url')}: {per_url.get('handling')}"
+                FindingCode.BROWSER_POLICY_RELAY_ONLY,
+                "WebRtcIPHandlingUrl",
+                f"{per_url.get('url')}: {per_url.get('handling')}",
             )
     else:
         for name in ("WebRtcIPHandling", "WebRtcLocalhostIpHandling"):
             if _relay_only(p.get(name)):
-                issue("browser_policy_relay_only", name, p[name])
+                issue(FindingCode.BROWSER_POLICY_RELAY_ONLY, name, p[name])
     if p.get("WebRtcUdpPortRange"):
-        issue("browser_policy_udp_ports", "WebRtcUdpPortRange", p["WebRtcUdpPortRange"])
+        issue(FindingCode.BROWSER_POLICY_UDP_PORTS, "WebRtcUdpPortRange", p["WebRtcUdpPortRange"])
     for kind in ("Audio", "Video"):
         if _is_false(p.get(f"{kind}CaptureAllowed")):
             allowed = _as_list(p.get(f"{kind}CaptureAllowedUrls"))
             if not any(content_pattern_matches(a, h) for a in allowed for h in names.web_hosts):
-                issue("browser_policy_capture_blocked", f"{kind}CaptureAllowed", p[f"{kind}CaptureAllowed"])
+                issue(FindingCode.BROWSER_POLICY_CAPTURE_BLOCKED, f"{kind}CaptureAllowed", p[f"{kind}CaptureAllowed"])
     block = _as_list(p.get("URLBlocklist")) + _as_list(p.get("URLBlacklist"))
     allow = _as_list(p.get("URLAllowlist")) + _as_list(p.get("URLWhitelist"))
     hit = _blocked(block, allow, names.all_hosts, chrome_url_pattern_matches)
     if hit:
         patterns = [b for b in block if any(chrome_url_pattern_matches(b, h) for h in hit)]
-        issue("browser_policy_url_blocked", "URLBlocklist", f"{', '.join(patterns[:5])} (blocks {', '.join(hit[:5])})")
+        issue(
+            FindingCode.BROWSER_POLICY_URL_BLOCKED,
+            "URLBlocklist",
+            f"{', '.join(patterns[:5])} (blocks {', '.join(hit[:5])})",
+        )
     settings = _as_dict(p.get("ProxySettings"))
     mode = p.get("ProxyMode") or settings.get("ProxyMode")
     server = p.get("ProxyServer") or settings.get("ProxyServer")
@@ -388,7 +395,7 @@ def judge_chromium(ps: PolicySet, names: PlatformNames) -> list[PolicyIssue]:
     if mode in ("fixed_servers", "pac_script", "direct", "auto_detect") or server or pac:
         shown = "; ".join(f"{k}={_text(v)}" for k, v in (("ProxyMode", mode), ("ProxyServer", server),
                                                           ("ProxyPacUrl", pac)) if v)  # fmt: skip
-        issue("browser_policy_proxy", "ProxyMode", shown)
+        issue(FindingCode.BROWSER_POLICY_PROXY, "ProxyMode", shown)
     return out
 
 
@@ -397,7 +404,7 @@ def judge_firefox(ps: PolicySet, names: PlatformNames) -> list[PolicyIssue]:
     a browser-only proxy."""
     p, out = ps.policies, []
 
-    def issue(code: str, policy: str, value: Any) -> None:
+    def issue(code: FindingCode, policy: str, value: Any) -> None:
         out.append(PolicyIssue(code, ps.browser, policy, _text(value), ps.source))
 
     perms = _as_dict(p.get("Permissions"))
@@ -406,24 +413,24 @@ def judge_firefox(ps: PolicySet, names: PlatformNames) -> list[PolicyIssue]:
         blocked_origins = [o for o in _as_list(rule.get("Block")) if _platform_host(_origin_host(o), names)]
         allowed = any(_origin_host(o) in names.web_hosts for o in _as_list(rule.get("Allow")))
         if blocked_origins:
-            issue("browser_policy_capture_blocked", f"Permissions.{kind}.Block", blocked_origins)
+            issue(FindingCode.BROWSER_POLICY_CAPTURE_BLOCKED, f"Permissions.{kind}.Block", blocked_origins)
         elif rule.get("BlockNewRequests") and not _is_false(rule.get("BlockNewRequests")) and not allowed:
-            issue("browser_policy_capture_blocked", f"Permissions.{kind}.BlockNewRequests", True)
+            issue(FindingCode.BROWSER_POLICY_CAPTURE_BLOCKED, f"Permissions.{kind}.BlockNewRequests", True)
     wf = _as_dict(p.get("WebsiteFilter"))
     hit = _blocked(_as_list(wf.get("Block")), _as_list(wf.get("Exceptions")), names.all_hosts, firefox_pattern_matches)
     if hit:
-        issue("browser_policy_url_blocked", "WebsiteFilter.Block", f"blocks {', '.join(hit[:5])}")
+        issue(FindingCode.BROWSER_POLICY_URL_BLOCKED, "WebsiteFilter.Block", f"blocks {', '.join(hit[:5])}")
     prefs = _as_dict(p.get("Preferences"))
     pc = prefs.get("media.peerconnection.enabled")
     value = pc.get("Value") if isinstance(pc, Mapping) else pc
     if pc is not None and _is_false(value):
         status = pc.get("Status", "default") if isinstance(pc, Mapping) else "locked"
-        issue("browser_policy_webrtc_off", "Preferences.media.peerconnection.enabled", f"false ({status})")
+        issue(FindingCode.BROWSER_POLICY_WEBRTC_OFF, "Preferences.media.peerconnection.enabled", f"false ({status})")
     proxy = _as_dict(p.get("Proxy"))
     mode = proxy.get("Mode")
     if mode in ("manual", "autoConfig", "none", "autoDetect"):
         shown = {k: proxy[k] for k in ("Mode", "HTTPProxy", "SSLProxy", "SOCKSProxy", "AutoConfigURL") if k in proxy}
-        issue("browser_policy_proxy", "Proxy", shown)
+        issue(FindingCode.BROWSER_POLICY_PROXY, "Proxy", shown)
     return out
 
 

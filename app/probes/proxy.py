@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from app.engine import contacts
+from app.engine.codes import FindingCode
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile
@@ -54,7 +55,7 @@ async def probe_proxy(ctx: RunContext) -> Outcome:
         used = ", ".join(dict.fromkeys(proxies))
         details["proxy"] = used
         return Outcome(Status.PASS, f"Web traffic goes through a proxy: {used} ({eff.source}).", details,
-                       ("proxy_detected",))  # fmt: skip
+                       (FindingCode.PROXY_DETECTED,))  # fmt: skip
     if pac_errors:
         details["pac"]["script_error"] = pac_errors[0]
         return Outcome(Status.WARN, f"The proxy script was loaded but failed ({pac_errors[0]}); browsers then go "

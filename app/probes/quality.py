@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from app.engine.codes import FindingCode
 from app.engine.profile import MediaThresholds
 
 GOOD, FAIR, BAD = "good", "fair", "bad"
@@ -123,14 +124,14 @@ def bands(q: PathQuality, t: MediaThresholds) -> dict[str, str]:
     return out
 
 
-def quality_findings(q: PathQuality, t: MediaThresholds) -> tuple[str, ...]:
+def quality_findings(q: PathQuality, t: MediaThresholds) -> tuple[FindingCode, ...]:
     """Finding codes for figures outside the good bands (fair already means reduced quality)."""
     b = bands(q, t)
-    codes = []
+    codes: list[FindingCode] = []
     if b.get("loss") in (FAIR, BAD):
-        codes.append("high_packet_loss")
+        codes.append(FindingCode.HIGH_PACKET_LOSS)
     if b.get("rtt") in (FAIR, BAD):
-        codes.append("high_latency")
+        codes.append(FindingCode.HIGH_LATENCY)
     if b.get("jitter") == BAD:
-        codes.append("high_jitter")
+        codes.append(FindingCode.HIGH_JITTER)
     return tuple(codes)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine import contacts
+from app.engine.codes import FindingCode
 from app.engine.model import Category, Contact, Outcome, Status
 from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile, SignallingDiscovery, WssTarget
@@ -70,16 +71,18 @@ async def probe_discovery(
     if found.url is None:
         if answer.status >= 500:
             return Outcome(Status.WARN, f"Reached {host}, but it could not name a server for {region}: "
-                                        f"{found.problem}.", details)  # fmt: skip
+                                        f"{found.problem}.", details, signals=answer.signals)  # fmt: skip
         details["discovery_problem"] = found.problem
         return Outcome(
             Status.FAIL,
             f"Reached {host}, but it did not name a live call server for {region}: {found.problem}.",
             details,
-            ("signalling_discovery_failed",),
+            (FindingCode.SIGNALLING_DISCOVERY_FAILED,),
+            answer.signals,
         )
     details["worker"] = str(found.url)
-    return Outcome(Status.PASS, f"{host} names the live call server for {region}: {found.url.host}.", details)
+    summary = f"{host} names the live call server for {region}: {found.url.host}."
+    return Outcome(Status.PASS, summary, details, signals=answer.signals)
 
 
 async def probe_worker(
@@ -97,7 +100,7 @@ async def probe_worker(
     target = WssTarget(found.url, spec.purpose, spec.source)
     outcome = await (probe_wss(target, ctx, explicit) if hold_s is None else probe_wss(target, ctx, explicit, hold_s))
     details = {**outcome.details, "region": region, "discovered_from": answer.url}
-    return Outcome(outcome.status, f"{region}: {outcome.summary}", details, outcome.findings)
+    return Outcome(outcome.status, f"{region}: {outcome.summary}", details, outcome.findings, outcome.signals)
 
 
 async def probe_other_regions(spec: SignallingDiscovery, regions: tuple[str, ...], ctx: RunContext) -> Outcome:
@@ -123,12 +126,12 @@ async def probe_other_regions(spec: SignallingDiscovery, regions: tuple[str, ...
                        details)  # fmt: skip
     if not passed:
         return Outcome(Status.FAIL, f"None of the other {len(regions)} regions' live call servers could be opened.",
-                       details, ("websocket_blocked",))  # fmt: skip
+                       details, (FindingCode.WEBSOCKET_BLOCKED,))  # fmt: skip
     summary = f"{len(passed)} of {len(regions)} other regions open"
     if failed or skipped:
         details["not_open_regions"] = ", ".join(failed + skipped)
         summary += "; not: " + details["not_open_regions"]
-        return Outcome(Status.PASS, summary + ".", details, ("signalling_region_unreachable",))
+        return Outcome(Status.PASS, summary + ".", details, (FindingCode.SIGNALLING_REGION_UNREACHABLE,))
     return Outcome(Status.PASS, summary + ".", details)
 
 

@@ -7,7 +7,8 @@ import time
 from typing import Any
 
 from app.engine import contacts
-from app.engine.model import Category, Outcome, Status
+from app.engine.codes import FindingCode
+from app.engine.model import Category, Outcome, Signals, Status
 from app.engine.options import RunOptions
 from app.engine.profile import IceServer, Profile
 from app.engine.runner import Check, RunContext
@@ -78,17 +79,23 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
         sock.close()
     old = classic_reply[0] if not isinstance(classic_reply[0], BaseException) else None
     details["udp_answered"] = sock.udp_answered
+    sig = Signals(udp_answered=sock.udp_answered)
     if reply is not None:
         details.update(_reply_facts(reply))
         details["rtt_ms"] = rtt_ms
         if reply.klass != "RESPONSE" and reply.error_code is not None:
-            return Outcome(Status.WARN, f"{host} answered STUN with an error ({reply.error_code}).", details)
+            return Outcome(
+                Status.WARN, f"{host} answered STUN with an error ({reply.error_code}).", details, signals=sig
+            )
         if reply.mapped_address is None:  # RFC 8489 §7.3.3, §14.8: neither a usable success nor a real error
             details.update({"error_kind": connect.PROTOCOL, "error": "a success answer without a mapped address"})
             summary = f"{host} answered STUN on UDP {port}, but without this computer's address: not a usable answer."
-            return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
+            return Outcome(Status.FAIL, summary, details, (FindingCode.STUN_BLOCKED,), sig)
         return Outcome(
-            Status.PASS, f"Direct route open: {host} sees this computer as {details.get('mapped_address')}.", details
+            Status.PASS,
+            f"Direct route open: {host} sees this computer as {details.get('mapped_address')}.",
+            details,
+            signals=sig,
         )
     assert error is not None
     if isinstance(error, ice.NoAnswer):
@@ -111,7 +118,7 @@ async def _udp(address: str, port: int, host: str, details: dict[str, Any]) -> O
     else:
         tries = f" ({details['tries']} tries)" if details.get("tries") else ""
         summary = f"No STUN answer from {host} on UDP {port} within {ice.UDP_GIVE_UP_S:g} s{tries}."
-    return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
+    return Outcome(Status.FAIL, summary, details, (FindingCode.STUN_BLOCKED,), sig)
 
 
 async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -> Outcome:
@@ -120,7 +127,7 @@ async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -
         conn = await ice.open_stream(address, port, tls, host, 4.0)
     except connect.PhaseError as err:
         details.update(err.evidence())
-        return Outcome(Status.FAIL, f"Cannot reach STUN at {host}:{port}: {err}.", details, ("stun_blocked",))
+        return Outcome(Status.FAIL, f"Cannot reach STUN at {host}:{port}: {err}.", details, (FindingCode.STUN_BLOCKED,))
     try:
         start = time.perf_counter()
         reply = await ice.stream_transact(conn, ice.binding_request())
@@ -128,7 +135,7 @@ async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -
     except (TimeoutError, OSError, asyncio.IncompleteReadError, ice.WrongProtocol) as exc:
         details.update({"error_kind": _kind(exc), "error": str(exc) or connect.describe_error(exc)})
         return Outcome(
-            Status.FAIL, f"No STUN answer from {host}:{port}: {details['error']}.", details, ("stun_blocked",)
+            Status.FAIL, f"No STUN answer from {host}:{port}: {details['error']}.", details, (FindingCode.STUN_BLOCKED,)
         )
     finally:
         net_close = conn.writer.transport
@@ -140,7 +147,7 @@ async def _stream(address: str, port: int, host: str, details: dict[str, Any]) -
     if reply.mapped_address is None:
         details.update({"error_kind": connect.PROTOCOL, "error": "a success answer without a mapped address"})
         summary = f"{host} answered STUN over {how}, but without this computer's address: not a usable answer."
-        return Outcome(Status.FAIL, summary, details, ("stun_blocked",))
+        return Outcome(Status.FAIL, summary, details, (FindingCode.STUN_BLOCKED,))
     return Outcome(Status.PASS, f"STUN over {how} works: {host} answered.", details)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import asdict
 
+from app.engine.codes import FindingCode
 from app.engine.model import Category, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
@@ -12,7 +13,7 @@ from app.engine.runner import Check, RunContext
 from app.probes.browsers import Browser, find_browsers
 
 
-def judge_browsers(found: list[Browser], recommended: str) -> tuple[Status, str, tuple[str, ...]]:
+def judge_browsers(found: list[Browser], recommended: str) -> tuple[Status, str, tuple[FindingCode, ...]]:
     """Pure judgement: the recommended browser present (pass) or absent (warn with browser_missing)."""
     if not recommended:
         return Status.PASS, "No browser recommendation in this profile.", ()
@@ -21,7 +22,7 @@ def judge_browsers(found: list[Browser], recommended: str) -> tuple[Status, str,
         version = f" {match.version}" if match.version else ""
         return Status.PASS, f"{match.name}{version} is installed.", ()
     others = ", ".join(b.name for b in found) or "none found"
-    return Status.WARN, f"{recommended} is not installed (browsers found: {others}).", ("browser_missing",)
+    return Status.WARN, f"{recommended} is not installed (browsers found: {others}).", (FindingCode.BROWSER_MISSING,)
 
 
 async def probe_browsers(ctx: RunContext) -> Outcome:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.engine.codes import FindingCode
 from app.engine.model import Category, CheckResult, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
@@ -69,7 +70,7 @@ def assess(results: list[CheckResult]) -> Outcome:
             f"Secure traffic to {len(inspected)} of the platform's addresses is opened and re-signed by "
             f"{issuer} ({product}).",
             details,
-            ("tls_inspection",),
+            (FindingCode.TLS_INSPECTION,),
         )
     if clean:
         return Outcome(Status.PASS, "No TLS inspection: certificates chain to public roots.", details)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine import contacts
-from app.engine.model import Category, Outcome, Status
+from app.engine.codes import FindingCode
+from app.engine.model import Category, Outcome, Signals, Status
 from app.engine.options import RunOptions, explicit_proxy
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
@@ -28,7 +30,11 @@ UDP_ALLOCATE_S = 2 * ice.UDP_GIVE_UP_S + 0.5  # two transactions (401, then auth
 PATH_BUDGET_S = 10.0  # one path (direct, or through a proxy) of an unauthenticated check, all phases
 
 CATEGORY = {"udp": Category.TURN_UDP, "tcp": Category.TURN_TCP, "tls": Category.TURN_TLS}
-BLOCKED_CODE = {"udp": "turn_udp_blocked", "tcp": "turn_tcp_blocked", "tls": "turn_tls_blocked"}
+BLOCKED_CODE = {
+    "udp": FindingCode.TURN_UDP_BLOCKED,
+    "tcp": FindingCode.TURN_TCP_BLOCKED,
+    "tls": FindingCode.TURN_TLS_BLOCKED,
+}
 RANK = {"udp": 0, "tcp": 1, "tls": 2}  # preference among relay transports (UDP best, TLS last)
 
 
@@ -335,10 +341,13 @@ async def probe_with_credentials(
                     f"{url.host} answered over {url.transport.upper()} {url.port}{through}, but refused the platform's "
                     f"credentials ({exc}); the relay loop was not measured.",
                     d,
-                    ("platform_credentials_refused",),
+                    (FindingCode.PLATFORM_CREDENTIALS_REFUSED,),
                 )
             return Outcome(
-                Status.FAIL, f"{url.host} rejects the given TURN credentials ({exc}).", d, ("turn_auth_failed",)
+                Status.FAIL,
+                f"{url.host} rejects the given TURN credentials ({exc}).",
+                d,
+                (FindingCode.TURN_AUTH_FAILED,),
             )
         except AllocationRefused as exc:
             d["turn_error"] = str(exc)
@@ -429,7 +438,16 @@ async def probe_turn(target: TurnTarget, ctx: RunContext) -> Outcome:
         if platform.done() and not platform.cancelled():
             platform.exception()  # retrieved: a failure there is already in the outcome (or moot)
         platform.cancel()
-    return outcome
+    return replace(outcome, signals=path_signals(outcome.details))
+
+
+def path_signals(d: Mapping[str, Any]) -> Signals:
+    """The verdict's signals from the path this check proved: did UDP answer (UDP only), did it go through a proxy."""
+    answered = d.get("udp_answered")
+    return Signals(
+        udp_answered=answered if isinstance(answered, bool) else None,
+        via_proxy=bool(d.get("proxy")) or d.get("path") == "proxy",
+    )
 
 
 async def _platform_credentials(

@@ -12,6 +12,7 @@ from typing import Any
 import psutil
 
 from app.engine import contacts
+from app.engine.codes import FindingCode
 from app.engine.model import Category, CheckResult, Contact, Outcome, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
@@ -74,7 +75,7 @@ def addresses_in_text(text: str, limit: int = MAX_LIST_SAMPLES) -> list[str]:
 
 def judge(
     vpns: Sequence[tuple[Adapter, VpnMatch]], routed: Sequence[RoutedDestination], wire: dict[str, Any]
-) -> tuple[Status, str, tuple[str, ...], str]:
+) -> tuple[Status, str, tuple[FindingCode, ...], str]:
     """Pure verdict: no VPN, split tunnel (good), full tunnel, mixed, or unknown; returns status, summary, codes, tunnel."""
     if not vpns:
         return Status.PASS, "No VPN is connected.", (), "none"
@@ -86,7 +87,7 @@ def judge(
         return (
             Status.SKIP,
             f"A VPN is connected ({label}); could not tell whether video would go through it.",
-            ("vpn_detected",),
+            (FindingCode.VPN_DETECTED,),
             "unknown",
         )
     if len(through) == len(known):
@@ -94,8 +95,8 @@ def judge(
             Status.WARN,
             f"A VPN is connected ({label}) and video would go through it.",
             (
-                "vpn_detected",
-                "vpn_full_tunnel",
+                FindingCode.VPN_DETECTED,
+                FindingCode.VPN_FULL_TUNNEL,
             ),
             "full",
         )
@@ -105,8 +106,8 @@ def judge(
             Status.WARN,
             f"A VPN is connected ({label}) and part of the video would go through it: {names}.",
             (
-                "vpn_detected",
-                "vpn_full_tunnel",
+                FindingCode.VPN_DETECTED,
+                FindingCode.VPN_FULL_TUNNEL,
             ),
             "mixed",
         )
@@ -114,8 +115,8 @@ def judge(
         Status.PASS,
         f"A VPN is connected ({label}), but video goes around it (split tunnel).",
         (
-            "vpn_detected",
-            "vpn_split_tunnel",
+            FindingCode.VPN_DETECTED,
+            FindingCode.VPN_SPLIT_TUNNEL,
         ),
         "split",
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from app.engine.model import Outcome, Status
+from app.engine.codes import FindingCode
+from app.engine.model import Outcome, Signals, Status
 from app.engine.profile import WssTarget
 from app.engine.runner import RunContext
 from app.engine.urls import ProxyUrl
@@ -51,13 +52,13 @@ def judge_upgrade(answer: UpgradeAnswer, host: str) -> tuple[Status, str]:
     return Status.FAIL, f"The connection to {host} was closed during the WebSocket upgrade."
 
 
-def judge_hold(held: HoldResult, hold_s: float) -> tuple[Status, str, tuple[str, ...]]:
+def judge_hold(held: HoldResult, hold_s: float) -> tuple[Status, str, tuple[FindingCode, ...]]:
     """Pure: a held connection that lasted, was cut, or never answered pings."""
     if held.cut_after_s is not None:
         return (
             Status.WARN,
             f"The WebSocket opened but was cut after {held.cut_after_s:.1f} s ({held.cut_how}).",
-            ("websocket_cut",),
+            (FindingCode.WEBSOCKET_CUT,),
         )
     if held.pings and not held.pongs:
         return Status.WARN, f"The WebSocket opened and stayed up {hold_s:g} s, but no ping was answered.", ()
@@ -72,8 +73,9 @@ async def probe_wss(
     host, port = target.url.host, target.url.port
     via: Via = await ctx.services.via(str(target.url), explicit)
     details: dict[str, Any] = {"url": str(target.url), **via.evidence()}
+    sig = Signals(via_proxy=via.route.proxy is not None)
     start = time.perf_counter()
-    conn = await open_or_outcome(host, port, via, ctx, details, "websocket_blocked")
+    conn = await open_or_outcome(host, port, via, ctx, details, FindingCode.WEBSOCKET_BLOCKED)
     if isinstance(conn, Outcome):
         return conn
     host_header = host if port == 443 else f"{host}:{port}"
@@ -93,7 +95,7 @@ async def probe_wss(
             status, summary = judge_upgrade(answer, host)
             details["timings_ms"] = conn.timings_ms
             details["publicly_trusted"] = await _publicly_trusted(host, port, via, ctx)
-            return Outcome(status, summary, details, ("websocket_blocked",))
+            return Outcome(status, summary, details, (FindingCode.WEBSOCKET_BLOCKED,), sig)
         held = await hold(conn, ws, hold_s, PING_EVERY_S)
         if held.cut_after_s is None:
             await close(conn, ws)
@@ -113,7 +115,7 @@ async def probe_wss(
     status, summary, codes = judge_hold(held, hold_s)
     if via.route.proxy is not None:
         summary = f"{summary[:-1]}, through the proxy {via.route.proxy}."
-    return Outcome(status, summary, details, codes)
+    return Outcome(status, summary, details, codes, sig)
 
 
 async def _publicly_trusted(host: str, port: int, via: Via, ctx: RunContext) -> bool | None:

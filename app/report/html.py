@@ -12,6 +12,7 @@ import jinja2
 
 from app.engine import audience
 from app.engine.audience import finding_of_json, verdict_words
+from app.engine.codes import FindingCode
 from app.engine.findings import CATALOGUE
 from app.engine.gauge import capacity_gauge_json
 from app.engine.ittable import rows_of_json
@@ -66,7 +67,7 @@ def view(report: Mapping[str, Any], system: Mapping[str, Any], meta: Mapping[str
     except ValueError:
         v = Verdict.INCOMPLETE
     browser = str(meta.get("browser_advice") or "") or next(
-        (f.advice for f in as_findings if f.code == "browser_missing" and f.advice), ""
+        (f.advice for f in as_findings if f.code == FindingCode.BROWSER_MISSING and f.advice), ""
     )
     steps = audience.steps(v, as_findings, browser, str(meta.get("support") or ""))
     failed_any = any(c.get("status") == "fail" for c in checks)

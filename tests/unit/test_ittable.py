@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 
 from app.engine import audience
 from app.engine.ittable import CSV_HEADER, ItRow, _check_of_json, it_rows, rows_of_json, table_csv, table_text
-from app.engine.model import Category, CheckResult, ProfileRef, RunResult, Status, Verdict
+from app.engine.model import Category, CheckResult, ProfileRef, RunResult, Signals, Status, Verdict
 from app.engine.profile import load_profile
 from app.engine.verdict import assess
+from tests.unit.check_fakes import result
 
 C, F, P, S, W = Category, Status.FAIL, Status.PASS, Status.SKIP, Status.WARN
 PROXY = "http://proxy.corp.example:3128"
 
 
-def check(cat: Category, target: str, status: Status, codes: tuple[str, ...] = (), **details: object) -> CheckResult:
-    return CheckResult(f"{cat.value}:{target}", cat, target, "t", status, f"summary of {target}", 5, details, codes)
+def check(cat: Category, target: str, status: Status, *args: Any, **details: Any) -> CheckResult:
+    return result(cat, target, status, *args, summary=f"summary of {target}", duration_ms=5, **details)
 
 
 def table(*checks: CheckResult) -> tuple[ItRow, ...]:
@@ -75,7 +77,14 @@ def test_only_what_failed_grouped_per_destination_and_merged() -> None:
         check(C.HTTPS, "https://c.daily.co/", F, ("https_blocked",), error_kind="timeout"),
         check(C.HTTPS, "https://gs.daily.co/a", F, ("https_blocked",), error_kind="refused"),
         check(C.HTTPS, "https://c.daily.co/other", F, ("https_blocked",), error_kind="timeout"),
-        check(C.STUN, "stun:global.stun.twilio.com:3478", F, ("stun_blocked",), udp_answered=False),
+        check(
+            C.STUN,
+            "stun:global.stun.twilio.com:3478",
+            F,
+            ("stun_blocked",),
+            Signals(udp_answered=False),
+            udp_answered=False,
+        ),
         check(C.TURN_TLS, "turns:global.turn.twilio.com:443?transport=tcp", P),
     )
     assert [(r.destination, r.protocol) for r in rows] == [
@@ -88,7 +97,9 @@ def test_only_what_failed_grouped_per_destination_and_merged() -> None:
 
 
 def test_nothing_for_it_when_offline_or_behind_a_sign_in_page() -> None:
-    offline = [check(C.DNS, h, F, ("dns_failure",), offline=True) for h in ("c.daily.co", "gs.daily.co")]
+    offline = [
+        check(C.DNS, h, F, ("dns_failure",), Signals(offline=True), offline=True) for h in ("c.daily.co", "gs.daily.co")
+    ]
     offline.append(check(C.HTTPS, "https://c.daily.co/", S))
     assert table(*offline) == ()
     portal = (

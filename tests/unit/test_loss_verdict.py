@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
-from app.engine.model import Category, CheckResult, Status, Verdict
+from app.engine.model import Category, CheckResult, Signals, Status, Verdict
 from app.engine.profile import load_profile
 from app.engine.verdict import assess
+from tests.unit.check_fakes import result
 
 PROFILE = load_profile("flo-recruit")
 C = Category
 PATH = "direct UDP to stun.example:3478 (STUN Binding train)"
 
-
-def r(cat: Category, target: str, status: Status, codes: tuple[str, ...] = (), **details: object) -> CheckResult:
-    return CheckResult(f"{cat.value}:{target}", cat, target, "t", status, "s", 1, details, codes)
+r = result
 
 
 def healthy(
-    media_status: Status = Status.PASS, media_codes: tuple[str, ...] = (), **media: object
+    media_status: Status = Status.PASS, media_codes: tuple[str, ...] = (), loss_pct: float = 0.0
 ) -> list[CheckResult]:
     return [
         r(C.DNS, "a.example", Status.PASS),
-        r(C.DNS, "b.example", Status.PASS, resent="answered on try 2: earlier queries got no answer"),
+        r(
+            C.DNS,
+            "b.example",
+            Status.PASS,
+            signals=Signals(resent=True),
+            resent="answered on try 2: earlier queries got no answer",
+        ),
         r(C.HTTPS, "https://a.example/", Status.PASS),
         r(C.STUN, "stun:b.example:3478", Status.PASS, tries=2),
-        r(C.MEDIA, "best media path", media_status, media_codes, path=PATH, **media),
+        r(
+            C.MEDIA,
+            "best media path",
+            media_status,
+            media_codes,
+            Signals(loss_pct=loss_pct),
+            path=PATH,
+            loss_pct=loss_pct,
+        ),
     ]
 
 

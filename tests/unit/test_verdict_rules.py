@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from app.engine.model import Category, CheckResult, Status, Verdict
+from app.engine.model import Category, Signals, Status, Verdict
 from app.engine.profile import load_profile
 from app.engine.verdict import assess, host_of
+from tests.unit.check_fakes import result
 
 PROFILE = load_profile("flo-recruit")
 C = Category
 
+r = result
 
-def r(cat: Category, target: str, status: Status, codes: tuple[str, ...] = (), **details: object) -> CheckResult:
-    return CheckResult(f"{cat.value}:{target}", cat, target, "t", status, "s", 1, details, codes)
+
+VIA_PROXY = Signals(via_proxy=True)
 
 
 def codes(result) -> set[str]:
@@ -34,10 +36,10 @@ def test_proxy_only_network_without_outside_dns_is_not_blocked() -> None:
         r(C.DNS, "prod-ks.pluot.blue", Status.FAIL, ("dns_nxdomain",)),
         r(C.DNS, "global.turn.twilio.com", Status.FAIL, ("dns_nxdomain",)),
         r(C.DNS, "global.stun.twilio.com", Status.FAIL, ("dns_nxdomain",)),
-        r(C.HTTPS, "https://gs.daily.co/_ks_/x-swsl/:", Status.PASS, proxy="http://198.18.3.2:3128"),
-        r(C.WSS, "wss://prod-ks.pluot.blue/", Status.PASS, proxy="http://198.18.3.2:3128"),
+        r(C.HTTPS, "https://gs.daily.co/_ks_/x-swsl/:", Status.PASS, signals=VIA_PROXY, proxy="http://198.18.3.2:3128"),
+        r(C.WSS, "wss://prod-ks.pluot.blue/", Status.PASS, signals=VIA_PROXY, proxy="http://198.18.3.2:3128"),
         r(C.STUN, "stun:global.stun.twilio.com:3478", Status.FAIL, ("stun_blocked",)),
-        r(C.TURN_TLS, "turns:global.turn.twilio.com:443?transport=tcp", Status.PASS, path="proxy"),
+        r(C.TURN_TLS, "turns:global.turn.twilio.com:443?transport=tcp", Status.PASS, signals=VIA_PROXY, path="proxy"),
     ]
     a = assess(results, PROFILE)
     assert a.verdict is Verdict.DEGRADED, a.reason
@@ -72,7 +74,7 @@ def test_media_host_dns_failure_blocks_when_no_media_path_works() -> None:
 
 def test_offline_supersedes_individual_failures_and_relay_only_needs_a_relay() -> None:
     offline = [
-        r(C.DNS, "gs.daily.co", Status.FAIL, ("dns_failure",), offline=True),
+        r(C.DNS, "gs.daily.co", Status.FAIL, ("dns_failure",), Signals(offline=True), offline=True),
         r(C.HTTPS, "https://gs.daily.co/", Status.SKIP),
         r(C.STUN, "stun:global.stun.twilio.com:3478", Status.FAIL, ("stun_blocked",)),
     ]
@@ -81,7 +83,7 @@ def test_offline_supersedes_individual_failures_and_relay_only_needs_a_relay() -
     dpi = [
         r(C.DNS, "c.daily.co", Status.PASS),
         r(C.HTTPS, "https://c.daily.co/", Status.PASS),
-        r(C.STUN, "stun:global.stun.twilio.com:3478", Status.FAIL, ("stun_blocked",), udp_answered=True),
+        r(C.STUN, "stun:global.stun.twilio.com:3478", Status.FAIL, ("stun_blocked",), Signals(udp_answered=True)),
         r(C.TURN_TCP, "turn:global.turn.twilio.com:3478?transport=tcp", Status.PASS),
     ]
     a = assess(dpi, PROFILE)
