@@ -33,9 +33,9 @@ from app.engine.urls import UrlError, parse_ice_url
 from app.engine.verdict import assess
 from app.logs import redactor
 from app.net.services import RunServices
-from app.probes import browser_policy, iceservers, turn
+from app.probes import browser_policy, ice_document, media_paths
 from app.probes.browsers import Browser, find_browsers
-from app.probes.iceservers import PlatformIce, credentials_for
+from app.probes.ice_document import PlatformIce, credentials_for
 
 log = logging.getLogger("callready.browsercheck")
 
@@ -56,7 +56,7 @@ def ice_plan(
     for s in profile.stun:
         entries.setdefault(str(s.url), _entry(str(s.url), "stun", s.url.transport, None))
     given: set[str] = set()
-    for t in turn.targets(profile, options):
+    for t in media_paths.targets(profile, options):
         creds = t.credentials()
         entries[str(t.url)] = _entry(str(t.url), "turn", t.url.transport, creds, t.origin)
         if creds:
@@ -86,7 +86,7 @@ async def fetch_platform_ice(profile: Profile, options: RunOptions, timeout_s: f
     services = RunServices(timeout_s, profile.ipv4_only, options.nameservers)
     ctx = RunContext(profile, options, services, loop.time() + timeout_s)
     try:
-        return await asyncio.wait_for(iceservers.platform_ice(ctx), timeout_s)
+        return await asyncio.wait_for(ice_document.platform_ice(ctx), timeout_s)
     except (TimeoutError, OSError) as exc:
         log.info("platform ICE servers not fetched for the browser check: %s", type(exc).__name__)
         return None

@@ -359,3 +359,35 @@ def close_now(transport: asyncio.BaseTransport) -> None:
         abort()
     else:
         transport.close()
+
+
+# ---------------------------------------------------------------- NAT behaviour
+
+
+def format_address(addr: tuple[str, int]) -> str:
+    """`198.51.100.7:3478`, or `[2001:db8::7]:3478` for IPv6."""
+    return f"[{addr[0]}]:{addr[1]}" if ":" in addr[0] else f"{addr[0]}:{addr[1]}"
+
+
+def nat_hint(mapped: list[tuple[str, int]]) -> str:
+    """From the mapped addresses two servers saw: same -> endpoint-independent mapping, else dependent (RFC 4787)."""
+    distinct = set(mapped)
+    if len(mapped) < 2:
+        return "unknown"
+    if len(distinct) == 1:
+        return "endpoint-independent mapping (same public address for both servers: good for direct media)"
+    return "address-dependent mapping (a different public address per server: direct media may need a relay)"
+
+
+async def nat_test(servers: list[tuple[str, int]]) -> tuple[str, list[str]]:
+    """One local socket, a Binding to each of two servers: compare the mapped addresses (RFC 5780 §4.3)."""
+    servers = list(dict.fromkeys(servers))[:2]
+    if len(servers) < 2 or len({":" in a for a, _ in servers}) > 1:
+        return "unknown", []
+    sock = await open_udp_unconnected(ipv6=":" in servers[0][0])
+    try:
+        replies = await asyncio.gather(*(sock.transact(binding_request(), s) for s in servers), return_exceptions=True)
+    finally:
+        sock.close()
+    mapped = [r.mapped_address for r in replies if isinstance(r, StunReply) and r.mapped_address]
+    return nat_hint(mapped), [format_address(m) for m in mapped]

@@ -20,8 +20,8 @@ from app.engine.options import RunOptions
 from app.engine.profile import MediaThresholds, Profile
 from app.engine.runner import Check, RunContext
 from app.net import connect, turnclient
-from app.probes import quality, turn
-from app.probes.media import choose_path
+from app.probes import media_paths, quality
+from app.probes.media_paths import choose_path
 
 PACKET_BYTES = 1200  # a full RTP video packet (WebRTC keeps packets under ~1200 bytes of payload)
 AUDIO_PACKET_BYTES = 200  # an Opus packet with its RTP/SRTP headers: audio is many small packets
@@ -195,7 +195,7 @@ async def load(
                 if delay > 0:
                     await asyncio.sleep(delay)
                 sent.append(time.perf_counter())
-                turn.bind_now(a, MAGIC + struct.pack("!II", index, seq) + padding, b_relayed)
+                media_paths.bind_now(a, MAGIC + struct.pack("!II", index, seq) + padding, b_relayed)
             total += count * size
             try:  # late packets still queued on the link; none outstanding: on at once
                 async with asyncio.timeout(DRAIN_S):
@@ -222,18 +222,18 @@ async def probe_capacity(ctx: RunContext) -> Outcome:
     if chosen is None:
         return Outcome(Status.SKIP, "Not measured: capacity needs a TURN relay with credentials (the platform's or "
                                     "IT's), and none worked.", {"measured": False})  # fmt: skip
-    targets = {t.check_id: t for t in turn.targets(ctx.profile, ctx.options)}
+    targets = {t.check_id: t for t in media_paths.targets(ctx.profile, ctx.options)}
     target = targets.get(chosen.id)
     if target is None:
         return Outcome(Status.SKIP, "Not measured: the relay is no longer known.", {"measured": False})
-    creds, _kind = await turn.credentials_for(target, ctx)
+    creds, _kind = await media_paths.credentials_for(target, ctx)
     if creds is None:
         return Outcome(Status.SKIP, "Not measured: no relay credentials.", {"measured": False})
     d = chosen.details
     address = str(d.get("address") or target.url.host)
     proxy = None
     if d.get("path") == "proxy":
-        found = await turn.proxies_for(target.url, ctx)
+        found = await media_paths.proxies_for(target.url, ctx)
         proxy = next((p for p in found if str(p) == d.get("via")), None)
     media = next((r for r in ctx.results(Category.MEDIA) if r.status in (Status.PASS, Status.WARN)), None)
     train_loss = media.details.get("loss_pct") if media is not None else None
@@ -243,10 +243,10 @@ async def probe_capacity(ctx: RunContext) -> Outcome:
     sessions: list[turnclient.TurnSession] = []
     try:
         for _ in range(2):
-            sessions.append(await turn.allocate(address, target.url, *creds, proxy=proxy))
+            sessions.append(await media_paths.allocate(address, target.url, *creds, proxy=proxy))
         deadline = asyncio.get_running_loop().time() + _budget(ctx)
         steps, idle_ms = await load(sessions[0], sessions[1], deadline, prior)
-    except (OSError, TimeoutError, connect.PhaseError, turn.AuthFailed, turn.AllocationRefused,
+    except (OSError, TimeoutError, connect.PhaseError, media_paths.AuthFailed, media_paths.AllocationRefused,
             turnclient.ErrorResponse) as exc:  # fmt: skip
         details.update({"measured": False, "error": str(exc) or type(exc).__name__})
         return Outcome(Status.SKIP, f"Not measured: the relay stopped working ({details['error']}).", details)
@@ -281,6 +281,6 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     # after every other network check (and the media train), so nothing of ours shares the link while it is loaded
     quiet = (Category.MEDIA, Category.HTTPS, Category.WSS, Category.PROXY, Category.TLS_INSPECTION,
              Category.CAPTIVE_PORTAL)  # fmt: skip
-    relays = tuple(c for check in turn.plan(profile, options) for c in check.contacts)  # the one media proved
+    relays = media_paths.path_contacts(profile, options, direct=False)  # the relay the media check proved
     return [Check("media_load:relay", Category.MEDIA_LOAD, "call-rate load through the relay",
                   "Can this connection carry video?", probe_capacity, 15.0, quiet, relays)]  # fmt: skip

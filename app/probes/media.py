@@ -6,18 +6,18 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from app.engine.model import Category, CheckResult, Outcome, Signals, Status
+from app.engine.model import Category, Outcome, Signals, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import ProxyUrl
 from app.net import connect, ice, turnclient
+from app.net.ice import nat_test
 from app.net.trust import os_trust_context
-from app.probes import quality, stun, turn
-from app.probes.stun import nat_test
+from app.probes import media_paths, quality
+from app.probes.media_paths import choose_path, nat_servers
 
 RATE_PPS = 100  # about a 30 fps video stream's packet rate
 RELAY_PAYLOAD = 1000  # bytes per relayed packet, video-sized
@@ -25,68 +25,6 @@ GRACE_S = 0.6  # wait for late echoes after the last send (more than any RTT a c
 MIN_TRAIN_S = 1.0
 
 NEEDS = (Category.STUN, Category.TURN_UDP, Category.TURN_TCP, Category.TURN_TLS)
-
-
-@dataclass(frozen=True)
-class PathChoice:
-    """The path to measure: how (binding train or relay loop), over what transport, to which server."""
-
-    method: str  # "binding" | "relay_loop"
-    kind: str  # "direct" | "relay"
-    transport: str  # udp | tcp | tls
-    host: str
-    address: str
-    port: int
-    check_id: str
-    proxy: str = ""  # the HTTP proxy whose CONNECT tunnel carries the path (password hidden), "" when direct
-
-    @property
-    def label(self) -> str:
-        """Plain words for reports: which path was measured."""
-        how = "relay loop through two allocations" if self.method == "relay_loop" else "STUN Binding train"
-        where = "direct UDP" if self.kind == "direct" else f"TURN over {self.transport.upper()}"
-        through = f" through the proxy {self.proxy}" if self.proxy else ""
-        return f"{where} to {self.host}:{self.port}{through} ({how})"
-
-
-def choose_path(results: list[CheckResult]) -> PathChoice | None:
-    """Best working path: a proven relay loop when credentials exist, else direct UDP, else TURN UDP > TCP > TLS."""
-    ok = [r for r in results if r.status is Status.PASS and r.details.get("address")]
-
-    def pick(r: CheckResult, method: str, kind: str) -> PathChoice:
-        d = r.details
-        host = r.id.split(":", 1)[1].rsplit(":", 1)[0]
-        via = str(d.get("via", "")) if d.get("path") == "proxy" else ""
-        return PathChoice(
-            method, kind, str(d.get("transport", "udp")), host, str(d["address"]), int(d["port"]), r.id, via
-        )
-
-    def rank(r: CheckResult) -> tuple[int, int, int]:
-        # direct relay paths before tunnelled ones (a proxy adds a hop), then UDP > TCP > TLS, then RTT
-        through = 1 if r.details.get("path") == "proxy" else 0
-        return through, turn.RANK.get(str(r.details.get("transport")), 9), int(r.details.get("rtt_ms") or 0)
-
-    relays = sorted((r for r in ok if r.category is not Category.STUN), key=rank)
-    looped = [r for r in relays if r.details.get("relay_loop")]
-    if looped:
-        return pick(looped[0], "relay_loop", "relay")
-    direct = sorted((r for r in ok if r.category is Category.STUN and r.details.get("transport") == "udp"), key=rank)
-    if direct:
-        return pick(direct[0], "binding", "direct")
-    if relays:
-        return pick(relays[0], "binding", "relay")
-    other = [r for r in ok if r.category is Category.STUN]
-    return pick(other[0], "binding", "direct") if other else None
-
-
-def nat_servers(stun_results: list[CheckResult]) -> list[tuple[str, int]]:
-    """Distinct UDP STUN servers that answered, for the NAT-behaviour test."""
-    found = []
-    for r in stun_results:
-        d = r.details
-        if r.status is Status.PASS and d.get("transport") == "udp" and d.get("address"):
-            found.append((str(d["address"]), int(d["port"])))
-    return list(dict.fromkeys(found))
 
 
 # ---------------------------------------------------------------- trains
@@ -187,7 +125,7 @@ async def binding_train_over(
 
 
 async def relay_train(
-    target: turn.TurnTarget,
+    target: media_paths.TurnTarget,
     address: str,
     duration_s: float,
     rate: float = RATE_PPS,
@@ -205,10 +143,10 @@ async def relay_train(
     echoed = 0
     try:
         for _ in range(2):
-            sessions.append(await turn.allocate(address, target.url, *creds, proxy=proxy))
+            sessions.append(await media_paths.allocate(address, target.url, *creds, proxy=proxy))
         a, b = sessions
         assert b.relayed is not None
-        await turn.open_loop(a, b)
+        await media_paths.open_loop(a, b)
 
         def on_echo(data: bytes, peer: tuple[str, int]) -> None:
             nonlocal echoed
@@ -224,7 +162,7 @@ async def relay_train(
 
         def send(seq: int) -> None:
             sent[seq] = time.perf_counter()
-            turn.bind_now(a, b"CRDY" + struct.pack("!I", seq) + padding, b_relayed)
+            media_paths.bind_now(a, b"CRDY" + struct.pack("!I", seq) + padding, b_relayed)
 
         await _pace(max(1, int(duration_s * rate)), rate, send)
         await asyncio.sleep(GRACE_S)
@@ -236,7 +174,7 @@ async def relay_train(
 # ---------------------------------------------------------------- the check
 
 
-async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> Outcome:
+async def probe_media(ctx: RunContext, targets: dict[str, media_paths.TurnTarget]) -> Outcome:
     """Measure the best working path found by the STUN and TURN checks; skip when none works."""
     results = ctx.results(*NEEDS)
     details: dict[str, Any] = {}
@@ -259,7 +197,7 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
     if choice.proxy:
         details["via"] = choice.proxy
         target = targets.get(choice.check_id)
-        found = await turn.proxies_for(target.url, ctx) if target is not None else []
+        found = await media_paths.proxies_for(target.url, ctx) if target is not None else []
         proxy = next((p for p in found if str(p) == choice.proxy), None)
         if proxy is None:
             return Outcome(Status.SKIP, f"Not measured: the proxy {choice.proxy} no longer applies.", details)
@@ -267,7 +205,7 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
     try:
         if choice.method == "relay_loop":
             target = targets[choice.check_id]
-            creds, _kind = await turn.credentials_for(target, ctx)
+            creds, _kind = await media_paths.credentials_for(target, ctx)
             probes, echoed = await relay_train(target, choice.address, duration, proxy=proxy, creds=creds)
             details["throughput_kbps"] = round(echoed * 8 / 1000 / duration, 1)
             crossings = 4
@@ -277,7 +215,7 @@ async def probe_media(ctx: RunContext, targets: dict[str, turn.TurnTarget]) -> O
             probes = await stream_binding_train(
                 choice.address, choice.port, choice.host, choice.transport == "tls", duration, proxy=proxy
             )
-    except (OSError, TimeoutError, connect.PhaseError, turn.AuthFailed, turn.AllocationRefused,
+    except (OSError, TimeoutError, connect.PhaseError, media_paths.AuthFailed, media_paths.AllocationRefused,
             turnclient.ErrorResponse) as exc:  # fmt: skip
         details["error"] = str(exc) or type(exc).__name__
         return Outcome(Status.SKIP, f"Not measured: the path stopped working ({details['error']}).", details)
@@ -309,12 +247,11 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
     """One media-quality check after the STUN and TURN checks."""
     if not profile.stun and not profile.turn and not options.turn:
         return []
-    by_id = {t.check_id: t for t in turn.targets(profile, options)}
+    by_id = {t.check_id: t for t in media_paths.targets(profile, options)}
 
     async def run(ctx: RunContext) -> Outcome:
         return await probe_media(ctx, by_id)
 
     # the train runs over one of the paths the STUN and TURN checks prove (the NAT test asks two STUN servers)
-    paths = [*stun.plan(profile, options), *turn.plan(profile, options)]
     return [Check("media:quality", Category.MEDIA, "best media path", "Video quality on the best route", run,
-                  options.media_duration_s + 15.0, NEEDS, tuple(c for p in paths for c in p.contacts))]  # fmt: skip
+                  options.media_duration_s + 15.0, NEEDS, media_paths.path_contacts(profile, options))]  # fmt: skip

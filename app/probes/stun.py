@@ -6,7 +6,6 @@ import asyncio
 import time
 from typing import Any
 
-from app.engine import contacts
 from app.engine.codes import FindingCode
 from app.engine.model import Category, Outcome, Signals, Status
 from app.engine.options import RunOptions
@@ -14,34 +13,9 @@ from app.engine.profile import IceServer, Profile
 from app.engine.runner import Check, RunContext
 from app.net import connect, ice
 from app.net.trust import os_trust_context
+from app.probes.media_paths import stun_contacts
 
 CHECK_TIMEOUT_S = 8.0
-
-
-def nat_hint(mapped: list[tuple[str, int]]) -> str:
-    """From the mapped addresses two servers saw: same -> endpoint-independent mapping, else dependent (RFC 4787)."""
-    distinct = set(mapped)
-    if len(mapped) < 2:
-        return "unknown"
-    if len(distinct) == 1:
-        return "endpoint-independent mapping (same public address for both servers: good for direct media)"
-    return "address-dependent mapping (a different public address per server: direct media may need a relay)"
-
-
-async def nat_test(servers: list[tuple[str, int]]) -> tuple[str, list[str]]:
-    """One local socket, a Binding to each of two servers: compare the mapped addresses (RFC 5780 §4.3)."""
-    servers = list(dict.fromkeys(servers))[:2]
-    if len(servers) < 2 or len({":" in a for a, _ in servers}) > 1:
-        return "unknown", []
-    sock = await ice.open_udp_unconnected(ipv6=":" in servers[0][0])
-    try:
-        replies = await asyncio.gather(
-            *(sock.transact(ice.binding_request(), s) for s in servers), return_exceptions=True
-        )
-    finally:
-        sock.close()
-    mapped = [r.mapped_address for r in replies if isinstance(r, ice.StunReply) and r.mapped_address]
-    return nat_hint(mapped), [_fmt(m) for m in mapped]
 
 
 async def probe_stun(server: IceServer, ctx: RunContext) -> Outcome:
@@ -186,7 +160,7 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
         u = server.url
         return Check(
             f"stun:{u.host}:{u.port}", Category.STUN, str(u), f"Direct video route via {u.host}", run, CHECK_TIMEOUT_S,
-            contacts=contacts.ice("STUN", u, server.purpose),
+            contacts=stun_contacts(server),
         )  # fmt: skip
 
     for server in profile.stun:

@@ -4,79 +4,45 @@ a full Allocate and a relay loop through two allocations proving media can flow.
 from __future__ import annotations
 
 import asyncio
-import struct
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from app.engine import contacts
 from app.engine.codes import FindingCode
-from app.engine.model import Category, Outcome, Signals, Status
-from app.engine.options import RunOptions, explicit_proxy
+from app.engine.model import Outcome, Signals, Status
+from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
 from app.engine.urls import IceServerUrl, ProxyUrl
 from app.net import connect, ice, turnclient
 from app.net.trust import certificate_facts, os_trust_context
-from app.probes import iceservers
+from app.probes import ice_document
+from app.probes.media_paths import (
+    ALLOCATE_TIMEOUT_S,
+    CATEGORY,
+    AllocationRefused,
+    AuthFailed,
+    TurnTarget,
+    allocate,
+    credentials_for,
+    open_loop,
+    proxies_for,
+    relay_contacts,
+    relay_loop,
+    relay_purposes,
+    relay_why,
+    targets,
+)
 
 CONNECT_TIMEOUT_S = 3.5
-ALLOCATE_TIMEOUT_S = 4.0
-LOOP_PACKETS = 5
-LOOP_ROUNDS, LOOP_ROUND_S = 3, 0.4  # another round of LOOP_PACKETS while none came back (loss, not a block)
-LOOP_WAIT_S = 2.0
-UDP_ALLOCATE_S = 2 * ice.UDP_GIVE_UP_S + 0.5  # two transactions (401, then authenticated), each with its resends
 PATH_BUDGET_S = 10.0  # one path (direct, or through a proxy) of an unauthenticated check, all phases
 
-CATEGORY = {"udp": Category.TURN_UDP, "tcp": Category.TURN_TCP, "tls": Category.TURN_TLS}
 BLOCKED_CODE = {
     "udp": FindingCode.TURN_UDP_BLOCKED,
     "tcp": FindingCode.TURN_TCP_BLOCKED,
     "tls": FindingCode.TURN_TLS_BLOCKED,
 }
-RANK = {"udp": 0, "tcp": 1, "tls": 2}  # preference among relay transports (UDP best, TLS last)
-
-
-@dataclass(frozen=True)
-class TurnTarget:
-    """A relay to probe: its URL and optional credentials (static, or a REST API shared secret)."""
-
-    url: IceServerUrl
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    secret: str | None = field(default=None, repr=False)
-    origin: str = "profile"
-
-    @property
-    def has_credentials(self) -> bool:
-        """True when a full Allocate can be tried."""
-        return bool(self.secret) or bool(self.username and self.password)
-
-    def credentials(self) -> tuple[str, str] | None:
-        """(username, password); REST credentials are minted from the secret for this run."""
-        if self.secret:
-            return ice.rest_credentials(self.secret)
-        if self.username and self.password:
-            return self.username, self.password
-        return None
-
-    @property
-    def check_id(self) -> str:
-        """`turn_<transport>:<host>:<port>`."""
-        return f"{CATEGORY[self.url.transport].value}:{self.url.host}:{self.url.port}"
-
-
-def targets(profile: Profile, options: RunOptions) -> list[TurnTarget]:
-    """Profile relays and relays given by IT/CLI, one per (transport, host, port); given credentials win."""
-    found: dict[str, TurnTarget] = {}
-    for s in profile.turn:
-        t = TurnTarget(s.url, s.username, s.password, s.secret, "profile")
-        found.setdefault(t.check_id, t)
-    for c in options.turn:
-        t = TurnTarget(c.url, c.username, c.password, c.secret, "given")
-        found[t.check_id] = t
-    return list(found.values())
 
 
 @dataclass
@@ -218,100 +184,6 @@ def _failed(
 # ---------------------------------------------------------------- credentials: allocation and relay loop
 
 
-class AuthFailed(Exception):
-    """The relay rejected our credentials (401 after authenticating, RFC 8656 §9.2)."""
-
-
-class AllocationRefused(Exception):
-    """The relay refused the allocation for another reason (403, 437, 486, 508, ...)."""
-
-
-async def allocate(
-    address: str, url: IceServerUrl, username: str, password: str, proxy: ProxyUrl | None = None
-) -> turnclient.TurnSession:
-    """A full Allocate with long-term credentials (through `proxy`'s CONNECT tunnel when given); raise AuthFailed,
-    AllocationRefused, TimeoutError or OSError."""
-    tls = os_trust_context() if url.transport == "tls" else None
-    transport = "udp" if url.transport == "udp" else "tcp"
-    budget = UDP_ALLOCATE_S if transport == "udp" else ALLOCATE_TIMEOUT_S
-    try:
-        return await turnclient.open_turn_session(
-            address, url.port, transport, username, password, tls, url.host, budget, proxy
-        )
-    except turnclient.ErrorResponse as exc:
-        raise (AuthFailed(str(exc)) if exc.code == 401 else AllocationRefused(str(exc))) from None
-    except ice.NoAnswer:
-        raise TimeoutError("no answer to the authenticated Allocate") from None
-
-
-def bind_now(session: turnclient.TurnSession, data: bytes, peer: tuple[str, int]) -> bool:
-    """Send ChannelData on an already bound channel without awaiting (RFC 8656 §12.4); False if not bound."""
-    return session.send_now(data, peer)
-
-
-async def open_loop(a: turnclient.TurnSession, b: turnclient.TurnSession) -> None:
-    """Bind channels both ways (each installs the permission, RFC 8656 §9) and make `b` echo what `a` sends."""
-    assert a.relayed is not None and b.relayed is not None
-    await asyncio.gather(a.send(b"CRDY-bind", b.relayed), b.send(b"CRDY-bind", a.relayed))  # each bind resent alone
-    a_relayed = a.relayed
-
-    def echo(data: bytes, peer: tuple[str, int]) -> None:
-        if data.startswith(b"CRDY") and data != b"CRDY-bind":
-            bind_now(b, data, a_relayed)
-
-    b.on_data.append(echo)
-
-
-async def relay_loop(a: turnclient.TurnSession, b: turnclient.TurnSession, count: int = LOOP_PACKETS) -> dict[str, Any]:
-    """A few packets A -> relay -> B -> relay -> A; evidence that media flows through the relay. While none has come
-    back after LOOP_ROUND_S another round is sent (up to LOOP_ROUNDS): random loss alone never fails the loop."""
-    assert b.relayed is not None
-    got: dict[int, float] = {}
-    sent: dict[int, float] = {}
-    done = asyncio.Event()
-
-    def on_echo(data: bytes, peer: tuple[str, int]) -> None:
-        if len(data) >= 8 and data.startswith(b"CRDY"):
-            seq = struct.unpack("!I", data[4:8])[0]
-            if seq in sent and seq not in got:
-                got[seq] = time.perf_counter()
-                if len(got) == len(sent):
-                    done.set()
-
-    a.on_data.append(on_echo)
-    try:
-        async with asyncio.timeout(LOOP_WAIT_S):
-            for round_ in range(LOOP_ROUNDS):
-                for seq in range(round_ * count, (round_ + 1) * count):
-                    sent[seq] = time.perf_counter()
-                    bind_now(a, b"CRDY" + struct.pack("!I", seq) + bytes(32), b.relayed)
-                    await asyncio.sleep(0.02)
-                try:
-                    async with asyncio.timeout(LOOP_ROUND_S):
-                        await done.wait()
-                except TimeoutError:
-                    pass
-                if got:
-                    break
-            await done.wait()
-    except TimeoutError:
-        pass
-    finally:
-        a.on_data.remove(on_echo)
-    rtts = sorted(int((got[s] - sent[s]) * 1000) for s in got)
-    return {"loop_sent": len(sent), "loop_echoed": len(got), "loop_rtt_ms": rtts[len(rtts) // 2] if rtts else None}
-
-
-async def credentials_for(target: TurnTarget, ctx: RunContext) -> tuple[tuple[str, str] | None, str]:
-    """(username, password) for a full Allocate and where they came from: given (static or minted from a REST
-    secret), the platform's own ICE servers (short-lived), or none ("")."""
-    given = target.credentials()
-    if given is not None:
-        return given, "rest" if target.secret else "static"
-    found = iceservers.credentials_for(await iceservers.platform_ice(ctx), target.url)
-    return (found, "platform") if found is not None else (None, "")
-
-
 async def probe_with_credentials(
     target: TurnTarget,
     address: str,
@@ -390,22 +262,6 @@ async def probe_with_credentials(
     )
 
 
-async def proxies_for(url: IceServerUrl, ctx: RunContext) -> list[ProxyUrl]:
-    """HTTP proxies a browser would send TURN over TCP/TLS through: the system route for https://host:port
-    (Chromium asks its proxy resolver for that URL) and the proxy IT gave (`--proxy`); none for UDP."""
-    if url.transport == "udp":
-        return []
-    found: list[ProxyUrl] = []
-    host = f"[{url.host}]" if ":" in url.host else url.host
-    route = await ctx.services.route_for(f"https://{host}:{url.port}/")
-    if route.proxy is not None:
-        found.append(route.proxy)
-    extra = explicit_proxy(ctx.profile, ctx.options)
-    if extra is not None and extra not in found:
-        found.append(extra)
-    return [p for p in found if p.scheme == "http"]
-
-
 async def _bounded(attempt: Any, address: str, url: IceServerUrl, proxy: ProxyUrl | None) -> Reach:
     """One path attempt under an overall budget (its own phase timeouts are shorter and more precise)."""
     try:
@@ -455,7 +311,7 @@ async def _platform_credentials(
 ) -> tuple[tuple[str, str] | None, str, dict[str, Any]]:
     """Credentials for the relay loop, and evidence of the platform's ICE servers (URLs only) when it has them."""
     creds, kind = await credentials_for(target, ctx)
-    ice_found = await iceservers.platform_ice(ctx) if kind != "static" and kind != "rest" else None
+    ice_found = await ice_document.platform_ice(ctx) if kind != "static" and kind != "rest" else None
     return creds, kind, ice_found.evidence() if ice_found is not None else {}
 
 
@@ -531,18 +387,11 @@ def plan(profile: Profile, options: RunOptions) -> list[Check]:
 
         u = target.url
         timeout = 20.0 if target.has_credentials else 12.0
-        why = purposes.get(target.check_id, "") if target.origin == "profile" else "the TURN relay IT gave"
-        found = contacts.ice("TURN", u, why)
-        if u.transport != "udp":  # TCP and TLS also through the HTTP proxy a browser would use
-            found += contacts.routed(explicit_proxy(profile, options))
-        if not target.has_credentials:  # the platform's short-lived credentials, when it publishes ICE servers
-            found += iceservers.document_contacts(profile)
+        found = relay_contacts(target, profile, options, relay_why(target, purposes))
         return Check(
             target.check_id, CATEGORY[u.transport], str(u), f"{_TITLES[u.transport]} {u.host}:{u.port}", run, timeout,
             contacts=found,
         )  # fmt: skip
 
-    purposes: dict[str, str] = {}
-    for s in profile.turn:
-        purposes.setdefault(TurnTarget(s.url).check_id, s.purpose)
+    purposes = relay_purposes(profile)
     return [make(t) for t in targets(profile, options)]

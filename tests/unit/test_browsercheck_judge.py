@@ -146,7 +146,7 @@ def test_recorded_lab_results() -> None:
 
 def test_ice_plan_takes_the_platforms_ice_servers_and_credentials() -> None:
     from app.engine.urls import parse_ice_url
-    from app.probes.iceservers import IceEntry, PlatformIce
+    from app.probes.ice_document import IceEntry, PlatformIce
 
     platform = PlatformIce("https://prod-ks.pluot.blue/tt-150331.json", True, (
         IceEntry(parse_ice_url(STUN)),

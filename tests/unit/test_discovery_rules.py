@@ -7,7 +7,7 @@ from app.engine.model import Category, CheckResult, Status, Verdict
 from app.engine.profile import load_profile
 from app.engine.urls import parse_ice_url
 from app.engine.verdict import assess
-from app.probes.iceservers import credentials_for, from_answer, parse_ice_servers
+from app.probes.ice_document import credentials_for, from_answer, parse_ice_servers
 from app.probes.platform_api import JsonAnswer, field_at
 from app.probes.signalling import read_discovery
 

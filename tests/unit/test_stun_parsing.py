@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from app.engine.model import Category, CheckResult, Status
 from app.engine.urls import IceServerUrl, UrlError, parse_ice_url
 from app.net import ice
-from app.probes import media
+from app.probes import media_paths
 
 
 def test_parse_binding_success_with_xor_mapped_address():
@@ -101,11 +101,11 @@ def test_path_ranking_direct_udp_then_turn_udp_tcp_tls_and_relay_loop_first():
     udp_fail = _res(
         "turn_udp:t.test:3478", Category.TURN_UDP, Status.FAIL, transport="udp", address="1.2.3.5", port=3478
     )
-    assert media.choose_path([tls, tcp, stun_ok]).check_id == "stun:s.test:3478"
-    choice = media.choose_path([tls, udp_fail, tcp])
+    assert media_paths.choose_path([tls, tcp, stun_ok]).check_id == "stun:s.test:3478"
+    choice = media_paths.choose_path([tls, udp_fail, tcp])
     assert (choice.kind, choice.transport, choice.host) == ("relay", "tcp", "t.test")
-    assert media.choose_path([tls]).transport == "tls"
+    assert media_paths.choose_path([tls]).transport == "tls"
     looped = _res("turn_tls:r.test:443", Category.TURN_TLS, Status.PASS, transport="tls", address="9.9.9.9", port=443,
                   relay_loop=True)  # fmt: skip
-    assert media.choose_path([stun_ok, tcp, looped]).method == "relay_loop"
-    assert media.choose_path([udp_fail]) is None
+    assert media_paths.choose_path([stun_ok, tcp, looped]).method == "relay_loop"
+    assert media_paths.choose_path([udp_fail]) is None

@@ -9,7 +9,7 @@ import pytest
 from app.engine.model import Status
 from app.engine.urls import parse_ice_url
 from app.net import ice
-from app.probes import turn
+from app.probes import media_paths, turn
 from tests.unit import coturn_servers as cs
 from tests.unit.loopback_servers import SilentServer, free_closed_port, make_ca
 
@@ -114,7 +114,7 @@ def test_udp_service_of_another_protocol_is_wrong_protocol(lab):
 
 
 def _with_creds(url: str, **creds: str):
-    target = turn.TurnTarget(parse_ice_url(url), **creds)
+    target = media_paths.TurnTarget(parse_ice_url(url), **creds)
     return asyncio.run(turn.probe_with_credentials(target, "127.0.0.1", {}))
 
 

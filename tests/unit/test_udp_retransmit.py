@@ -14,8 +14,8 @@ from app.engine.urls import parse_ice_url
 from app.net import dnsquery, ice
 from app.net.resolver import HostResolver
 from app.probes import dns as dns_probe
+from app.probes import media_paths, turn
 from app.probes import stun as stun_probe
-from app.probes import turn
 from tests.unit import udp_hostile as h
 from tests.unit.test_probes_dns_https import by_target, write_profile
 
@@ -249,7 +249,7 @@ def test_ipv6_turn_over_udp_with_credentials_against_coturn(tmp_path: Path) -> N
     try:
         time.sleep(1.0)
         url = parse_ice_url(f"turn:[::1]:{port}?transport=udp")
-        outcome = asyncio.run(turn.probe_with_credentials(turn.TurnTarget(url, "alice", "pw"), "::1", {}))
+        outcome = asyncio.run(turn.probe_with_credentials(media_paths.TurnTarget(url, "alice", "pw"), "::1", {}))
     finally:
         proc.terminate()
         proc.wait(5)
