@@ -18,8 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from app.engine import model
-from app.engine.model import Category, Outcome, Status
+from app.engine.model import Category, Outcome, Signals, Status
 from app.engine.options import RunOptions
 from app.engine.profile import Profile
 from app.engine.runner import Check, RunContext
@@ -56,14 +55,11 @@ def document(name: str) -> dict[str, Any]:
     return doc
 
 
-def _signals(check: dict[str, Any]) -> dict[str, Any]:
-    """What the verdict rules read besides the details, where the engine's Outcome carries it (`signals`)."""
-    signals = getattr(model, "Signals", None)
-    if signals is None:
-        return {}
+def _signals(check: dict[str, Any]) -> Signals:
+    """What the verdict rules read besides the details (`signals`)."""
     if "signals" in check:
-        return {"signals": signals.of_json(check["signals"])}
-    return {"signals": signals.of_legacy_details(check["details"])}  # recorded before checks carried signals
+        return Signals.of_json(check["signals"])
+    return Signals.of_legacy_details(check["details"])  # offline.json was recorded before checks carried signals
 
 
 def _from_json(name: str) -> tuple[Recorded, ...]:
@@ -74,7 +70,7 @@ def _from_json(name: str) -> tuple[Recorded, ...]:
     last = max(ends, default=1.0) or 1.0
     out = []
     for c, end in zip(checks, ends, strict=True):
-        outcome = Outcome(Status(c["status"]), c["summary"], c["details"], tuple(c["findings"]), **_signals(c))
+        outcome = Outcome(Status(c["status"]), c["summary"], c["details"], tuple(c["findings"]), signals=_signals(c))
         out.append(Recorded(c["id"], Category(c["category"]), c["target"], c["title"], outcome, REPLAY_S * end / last))
     return tuple(out)
 
