@@ -27,7 +27,7 @@ async def probe_ice_servers(ctx: RunContext) -> Outcome:
     host = parse_web_url(source.url, ("https",)).host
     if not ice.ok:
         return Outcome(Status.WARN, f"Reached {host}, but {ice.problem}: the relays are proved without credentials.",
-                       details)  # fmt: skip
+                       details, signals=answer.signals)  # fmt: skip
     relays = sum(1 for e in ice.entries if e.url.is_turn)
     with_creds = sum(1 for e in ice.entries if e.url.is_turn and e.username and e.credential)
     return Outcome(
@@ -35,6 +35,7 @@ async def probe_ice_servers(ctx: RunContext) -> Outcome:
         f"{host} lists {len(ice.entries)} STUN/TURN servers ({relays} relays, {with_creds} with short-lived "
         "credentials, kept in memory only).",
         details,
+        signals=answer.signals,  # through a proxy or not: a DNS failure for the host is then the proxy's to resolve
     )
 
 
