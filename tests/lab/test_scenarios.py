@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.engine.model import Signals
 from tests.lab.lab import PROXY_PASSWORD, TURN_PASSWORD, TURN_REST_SECRET, Lab
 from tests.lab.scenarios import SCENARIOS, summarize
 
@@ -29,3 +30,31 @@ def test_app_check_in_scenario(lab: Lab, name: str, tmp_path: Path) -> None:
     assert not problems, (
         f"{name}: {sc.description}\n" + "\n".join(f"- {p}" for p in problems) + "\n" + summarize(result)
     )
+    assert not signal_gaps(result), f"{name}: typed signals missing what the evidence shows: {signal_gaps(result)}"
+
+
+# Which checks' details carried each verdict input before signals were typed (what verdict.py read, and where).
+SIGNAL_CATEGORIES = {
+    "offline": {"dns"},
+    "resent": {"dns"},
+    "udp_answered": {"stun", "turn_udp"},
+    "loss_pct": {"media"},
+    "via_proxy": None,  # any check that reached its host (the proxy check's own `proxy` is the setting, below)
+}
+
+
+def signal_gaps(result: dict) -> list[str]:
+    """Checks whose `details` show a fact the verdict needs (through a proxy, offline, resent, a UDP answer, the
+    media train's loss) that their typed `signals` do not carry: the verdict reads only signals, so such a gap
+    silently changes a verdict (e.g. dns_resolved_by_proxy lost behind a resolving proxy)."""
+    gaps = []
+    for check in result["checks"]:
+        if check["category"] == "proxy":  # `details.proxy` names the proxy in use, not a connection made through it
+            continue
+        shown = Signals.of_legacy_details(check.get("details") or {}).to_json()
+        typed = check.get("signals") or {}
+        for key, value in shown.items():
+            where = SIGNAL_CATEGORIES[key]
+            if (where is None or check["category"] in where) and typed.get(key) != value:
+                gaps.append(f"{check['id']}: {key}={value!r}, signals {typed.get(key)!r}")
+    return gaps
