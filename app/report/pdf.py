@@ -23,8 +23,14 @@ def html_to_pdf(html_text: str, title: str) -> bytes:
         raise PdfUnavailable(f"Qt is not available ({exc})") from None
     app = QGuiApplication.instance()
     if app is None:
+        try:  # a widgets application when Qt has widgets, so the wizard (or a test after this) can share it
+            from PySide6.QtWidgets import QApplication
+
+            app_class: type[QGuiApplication] = QApplication
+        except ImportError:  # pragma: no cover - a Qt without widgets still lays out text
+            app_class = QGuiApplication
         try:
-            app = QGuiApplication([sys.argv[0] if sys.argv else "callready"])
+            app = app_class([sys.argv[0] if sys.argv else "callready"])
         except Exception as exc:  # pragma: no cover - depends on the host's Qt plugins
             raise PdfUnavailable(f"Qt could not start ({exc})") from None
     with tempfile.TemporaryDirectory(prefix="callready-pdf-") as tmp:
