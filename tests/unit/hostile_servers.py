@@ -59,7 +59,9 @@ class HostileServer:
                 writer.write(ws.send(AcceptConnection()))
         ping = ws.send(Ping(payload=b"p" * 125))
         async with asyncio.timeout(25):
-            while True:  # never reads: the client's pongs pile up until its writes stall
+            # never reads: the client's pongs pile up until its writes stall; once the client has gone, stop (drain()
+            # on a closing transport returns at once, so this loop would spin for 25 s and starve the next test)
+            while not writer.is_closing():
                 writer.write(ping * 64)
                 await writer.drain()
                 self.flooded += 64
