@@ -14,19 +14,18 @@ import ipaddress
 import os
 import stat
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from app.engine.urls import ProxyUrl
 from app.net import http
+from app.net.http import Resolve
 from app.net.pac import sandbox
 from app.net.pac.answer import PacAnswer, parse_answer
 from app.net.pac.evaluator import PacEvaluator
 from app.net.proxy_os import CONFIGURED, DNS_WPAD_URL, NONE, UNKNOWN, SystemProxy, file_url_path, read_system
-
-Resolve = Callable[[str], Awaitable[tuple[str, ...]]]  # a name's addresses, asynchronously; () when not found
 
 PAC_FETCH_TIMEOUT_S = 3.0
 PAC_MAX_BYTES = 512 * 1024
